@@ -332,6 +332,8 @@ pub struct Driver {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DriverInput {
     pub name: String,
+    /// On update, leaving it out (or sending the masked value back) keeps the stored number.
+    #[serde(default)]
     pub id_number: String,
     pub phone: String,
     pub qualification_cert_no: String,
@@ -397,7 +399,7 @@ impl Record for Driver {
     }
 
     fn keep_hidden(input: &mut DriverInput, before: &Driver) {
-        if input.id_number == validate::mask_id_number(&before.id_number) {
+        if input.id_number.trim().is_empty() || input.id_number == validate::mask_id_number(&before.id_number) {
             input.id_number = before.id_number.clone();
         }
     }

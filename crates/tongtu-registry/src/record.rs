@@ -517,3 +517,14 @@ fn map_db_error(e: sqlx::Error) -> RegistryError {
     }
     RegistryError::Db(e)
 }
+
+/// Creates many records in one transaction (seeding, bulk loads): all or nothing.
+pub async fn create_many<R: Record>(db: &SqlitePool, p: &Principal, inputs: &[R::Input]) -> Result<Vec<i64>> {
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        ids.push(insert_in::<R>(&mut tx, p, input, "create").await?.id());
+    }
+    tx.commit().await?;
+    Ok(ids)
+}

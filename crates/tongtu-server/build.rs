@@ -1,0 +1,63 @@
+//! Builds the web console (`web/`, Vue + Vite) into `$OUT_DIR/web` so that it is embedded in
+//! the binary. npm runs only when the web sources changed. Set `TONGTU_SKIP_WEB_BUILD=1` to
+//! embed a placeholder page instead (fast Rust-only iterations; the console will not work).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let web = manifest.join("../../web");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("web");
+    println!("cargo:rerun-if-env-changed=TONGTU_SKIP_WEB_BUILD");
+    for p in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
+        println!("cargo:rerun-if-changed={}", web.join(p).display());
+    }
+    if std::env::var("TONGTU_SKIP_WEB_BUILD").is_ok_and(|v| v == "1") {
+        placeholder(&out);
+        return;
+    }
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    if Command::new(npm).arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+        panic!(
+            "\n\nTongtu embeds its web console, which needs Node.js (>= 20) and npm to build.\n\
+             Install them (Debian: `apt-get install nodejs npm`) and build again, or set\n\
+             TONGTU_SKIP_WEB_BUILD=1 to build without the console.\n\n"
+        );
+    }
+    let stamp = web.join("node_modules/.package-lock.json");
+    if !stamp.exists() || newer(&web.join("package-lock.json"), &stamp) {
+        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(&web), "npm ci");
+    }
+    run(
+        Command::new(npm)
+            .args(["run", "build", "--", "--outDir"])
+            .arg(&out)
+            .arg("--emptyOutDir")
+            .current_dir(&web),
+        "npm run build",
+    );
+}
+
+fn newer(a: &Path, b: &Path) -> bool {
+    let m = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((m(a), m(b)), (Some(x), Some(y)) if x > y)
+}
+
+fn run(cmd: &mut Command, what: &str) {
+    let status = cmd.status().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    if !status.success() {
+        panic!("{what} failed with {status}: see the output above (web console build)");
+    }
+}
+
+fn placeholder(out: &Path) {
+    std::fs::create_dir_all(out).expect("create web out dir");
+    std::fs::write(
+        out.join("index.html"),
+        "<!doctype html><meta charset=utf-8><title>Tongtu</title>\
+         <p>This build of Tongtu was made with TONGTU_SKIP_WEB_BUILD=1: the web console is not included. \
+         The API is at <a href=/api/docs>/api/docs</a>.</p>",
+    )
+    .expect("write placeholder");
+}

@@ -1,0 +1,89 @@
+//! API errors in the shape `{"error": {"code", "message", "details"}}` with the right status.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use tongtu_registry::RegistryError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Value,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), details: Value::Null, retry_after: None }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录 (authentication required)")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "code": self.code, "message": self.message });
+        if !self.details.is_null() {
+            body["details"] = self.details;
+        }
+        let mut resp = (self.status, Json(json!({ "error": body }))).into_response();
+        if let Some(secs) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert("retry-after", v);
+            }
+        }
+        resp
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Validation(fields) => {
+                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+                    .with_details(json!({ "fields": fields }))
+            }
+            RegistryError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            RegistryError::NotFound { entity, id } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} {id} 不存在"))
+            }
+            RegistryError::Forbidden(m) => ApiError::forbidden(m),
+            RegistryError::BadRequest(m) => ApiError::bad_request(m),
+            RegistryError::Import(errors) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import_invalid",
+                format!("导入被拒绝：{} 处错误，未写入任何数据", errors.len()),
+            )
+            .with_details(json!({ "errors": errors })),
+            RegistryError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "数据库错误，请稍后重试")
+            }
+            RegistryError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误")
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

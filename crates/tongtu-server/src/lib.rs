@@ -1,0 +1,97 @@
+//! Tongtu's HTTP side: the `/api/v1` API (axum), authentication and per-route permissions,
+//! the OpenAPI document, Prometheus metrics and the embedded web console.
+
+pub mod authz;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod throttle;
+pub mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tongtu_registry::entities::{Driver, Enterprise, Terminal, Vehicle};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use state::{AppState, ServerSettings};
+
+use routes::{admin, auth, registry};
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let upload = state.settings.max_upload_bytes;
+    let api = Router::new()
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/me", get(auth::me))
+        .route("/api/v1/meta", get(admin::meta))
+        .route("/api/v1/regions", get(admin::list_regions))
+        .route("/api/v1/users", get(admin::list_users).post(admin::create_user))
+        .route("/api/v1/users/{id}", put(admin::update_user))
+        .route("/api/v1/tokens", get(admin::list_tokens).post(admin::create_token))
+        .route("/api/v1/tokens/{id}", axum::routing::delete(admin::revoke_token))
+        .route("/api/v1/audit", get(admin::list_audit))
+        .merge(registry::collection::<Enterprise>(upload))
+        .merge(registry::collection::<Vehicle>(upload))
+        .merge(registry::collection::<Driver>(upload))
+        .merge(registry::collection::<Terminal>(upload))
+        .route("/api/v1/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    Router::new()
+        .merge(api)
+        .route("/api/docs", get(|| async { Html(openapi::DOCS_HTML) }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(web::asset)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .with_state(state)
+}
+
+async fn api_not_found() -> error::ApiError {
+    error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API route")
+}
+
+async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> impl IntoResponse {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&st.db).await {
+        Ok(_) => (axum::http::StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        Err(e) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({ "status": "error", "database": e.to_string() })),
+        ),
+    }
+}
+
+async fn metrics_text(axum::extract::State(st): axum::extract::State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        st.metrics.encode(),
+    )
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then drains requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,208 @@
+//! The OpenAPI document, assembled from the same record declarations that build the routes,
+//! plus the hand-written routes. Served at `/api/v1/openapi.json`.
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
+    RefOr, ResponseBuilder, Schema, Type,
+};
+use utoipa::ToSchema;
+
+use tongtu_registry::{auth, entities, CellError, FieldError, Record};
+
+struct Doc {
+    paths: PathsBuilder,
+    components: ComponentsBuilder,
+}
+
+/// What one operation takes and returns.
+struct Op<'a> {
+    method: HttpMethod,
+    path: &'a str,
+    tag: &'a str,
+    summary: String,
+    permission: &'a str,
+    body: Option<&'a str>,
+    response: Option<&'a str>,
+    status: &'a str,
+    params: Vec<(&'a str, ParameterIn, &'a str)>,
+}
+
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+impl Doc {
+    fn add<S: ToSchema>(&mut self) {
+        let mut c = std::mem::take(&mut self.components);
+        c = c.schema(S::name(), S::schema());
+        self.components = c;
+    }
+
+    fn op(&mut self, op: Op<'_>) {
+        let mut b = OperationBuilder::new()
+            .tag(op.tag)
+            .summary(Some(op.summary.clone()))
+            .description(Some(format!("Permission: `{}`", op.permission)))
+            .security(SecurityRequirement::new("session", Vec::<String>::new()))
+            .security(SecurityRequirement::new("bearer", Vec::<String>::new()));
+        for (name, place, desc) in &op.params {
+            b = b.parameter(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(place.clone())
+                    .description(Some(*desc))
+                    .required(if matches!(place, ParameterIn::Path) {
+                        utoipa::openapi::Required::True
+                    } else {
+                        utoipa::openapi::Required::False
+                    })
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+            );
+        }
+        if let Some(body) = op.body {
+            let content = if body == "multipart" {
+                ("multipart/form-data", ContentBuilder::new().build())
+            } else {
+                ("application/json", ContentBuilder::new().schema(Some(schema_ref(body))).build())
+            };
+            b = b.request_body(Some(RequestBodyBuilder::new().content(content.0, content.1).build()));
+        }
+        let mut resp = ResponseBuilder::new().description("success");
+        match op.response {
+            Some("xlsx") => {
+                resp = resp.content(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ContentBuilder::new().build(),
+                )
+            }
+            Some(r) => resp = resp.content("application/json", ContentBuilder::new().schema(Some(schema_ref(r))).build()),
+            None => {}
+        }
+        b = b
+            .response(op.status, resp.build())
+            .response("401", ResponseBuilder::new().description("not authenticated").build())
+            .response("403", ResponseBuilder::new().description("permission missing").build());
+        let paths = std::mem::take(&mut self.paths);
+        self.paths = paths.path(op.path, PathItem::new(op.method, b.build()));
+    }
+
+    fn collection<R: Record + ToSchema>(&mut self)
+    where
+        R::Input: ToSchema,
+    {
+        self.add::<R>();
+        self.add::<R::Input>();
+        let base = format!("/api/v1/{}", R::TABLE);
+        let item = format!("{base}/{{id}}");
+        let name = R::name().to_string();
+        let input = <R::Input as ToSchema>::name().to_string();
+        let filters: Vec<&str> = R::FILTERS.iter().map(|f| f.name).collect();
+        let mut list_params = vec![
+            ("q", ParameterIn::Query, "substring search"),
+            ("cursor", ParameterIn::Query, "next_cursor of the previous page"),
+            ("limit", ParameterIn::Query, "page size, 1–500 (default 50)"),
+        ];
+        for f in &filters {
+            list_params.push((f, ParameterIn::Query, "equality filter"));
+        }
+        let id = vec![("id", ParameterIn::Path, "record id")];
+        let t = R::TABLE;
+        self.op(Op { method: HttpMethod::Get, path: &base, tag: t, summary: format!("List {t}"), permission: "registry.read", body: None, response: Some("Page"), status: "200", params: list_params.clone() });
+        self.op(Op { method: HttpMethod::Post, path: &base, tag: t, summary: format!("Create one of {t}"), permission: "registry.write", body: Some(&input), response: Some(&name), status: "201", params: vec![] });
+        self.op(Op { method: HttpMethod::Get, path: &item, tag: t, summary: format!("Get one of {t}"), permission: "registry.read", body: None, response: Some(&name), status: "200", params: id.clone() });
+        self.op(Op { method: HttpMethod::Put, path: &item, tag: t, summary: format!("Replace one of {t}"), permission: "registry.write", body: Some(&input), response: Some(&name), status: "200", params: id.clone() });
+        self.op(Op { method: HttpMethod::Delete, path: &item, tag: t, summary: format!("Delete one of {t}"), permission: "registry.write", body: None, response: None, status: "204", params: id });
+        self.op(Op { method: HttpMethod::Get, path: &format!("{base}/export"), tag: t, summary: format!("Export {t} to Excel"), permission: "registry.read", body: None, response: Some("xlsx"), status: "200", params: list_params });
+        self.op(Op { method: HttpMethod::Get, path: &format!("{base}/template"), tag: t, summary: format!("Excel import template for {t}"), permission: "registry.read", body: None, response: Some("xlsx"), status: "200", params: vec![] });
+        self.op(Op { method: HttpMethod::Post, path: &format!("{base}/import"), tag: t, summary: format!("Import {t} from Excel (all or nothing)"), permission: "registry.write", body: Some("multipart"), response: Some("ImportResult"), status: "200", params: vec![] });
+    }
+}
+
+/// Builds the whole document.
+pub fn document() -> OpenApi {
+    let mut doc = Doc { paths: PathsBuilder::new(), components: ComponentsBuilder::new() };
+    doc.collection::<entities::Enterprise>();
+    doc.collection::<entities::Vehicle>();
+    doc.collection::<entities::Driver>();
+    doc.collection::<entities::Terminal>();
+    doc.add::<entities::Region>();
+    doc.add::<FieldError>();
+    doc.add::<CellError>();
+    doc.add::<auth::UserInfo>();
+    doc.add::<auth::UserInput>();
+    doc.add::<auth::TokenInfo>();
+    doc.add::<auth::NewToken>();
+    doc.add::<tongtu_registry::audit::AuditItem>();
+    doc.add::<crate::routes::auth::LoginRequest>();
+    doc.add::<crate::routes::auth::UserView>();
+    doc.add::<crate::routes::admin::TokenRequest>();
+    let generic = |desc: &str| -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Object).description(Some(desc)).into()
+    };
+    doc.components = std::mem::take(&mut doc.components)
+        .schema("Page", generic("{items: [...], next_cursor: string|null, total: integer}"))
+        .schema("ImportResult", generic("{imported: integer}; 422 import_invalid lists details.errors as CellError"))
+        .schema("Meta", generic("dictionaries: vehicle_classes, business_types, plate_colors, vehicle_statuses, roles, protocol_versions"))
+        .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("tongtu_session"))))
+        .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    use HttpMethod::*;
+    let none: Vec<(&str, ParameterIn, &str)> = vec![];
+    let id = vec![("id", ParameterIn::Path, "id")];
+    let rows: Vec<(HttpMethod, &str, &str, &str, &str, Option<&str>, Option<&str>, &str, Vec<(&str, ParameterIn, &str)>)> = vec![
+        (Post, "/api/v1/auth/login", "auth", "Log in; sets the session cookie", "none", Some("LoginRequest"), Some("UserView"), "200", none.clone()),
+        (Post, "/api/v1/auth/logout", "auth", "Log out", "any user", None, None, "204", none.clone()),
+        (Get, "/api/v1/auth/me", "auth", "The signed-in user", "any user", None, Some("UserView"), "200", none.clone()),
+        (Get, "/api/v1/meta", "meta", "Code dictionaries", "any user", None, Some("Meta"), "200", none.clone()),
+        (Get, "/api/v1/regions", "meta", "Districts and counties", "registry.read", None, Some("Page"), "200", none.clone()),
+        (Get, "/api/v1/users", "users", "List users", "users.manage", None, Some("Page"), "200", none.clone()),
+        (Post, "/api/v1/users", "users", "Create a user", "users.manage", Some("UserInput"), Some("UserInfo"), "201", none.clone()),
+        (Put, "/api/v1/users/{id}", "users", "Update a user (a password resets it)", "users.manage", Some("UserInput"), Some("UserInfo"), "200", id.clone()),
+        (Get, "/api/v1/tokens", "tokens", "Your API tokens", "any user", None, Some("Page"), "200", none.clone()),
+        (Post, "/api/v1/tokens", "tokens", "Create an API token (secret shown once)", "any user", Some("TokenRequest"), Some("NewToken"), "201", none.clone()),
+        (Delete, "/api/v1/tokens/{id}", "tokens", "Revoke an API token", "any user", None, None, "204", id.clone()),
+        (Get, "/api/v1/audit", "audit", "Audit log, newest first", "audit.read", None, Some("Page"), "200", vec![
+            ("entity", ParameterIn::Query, "entity name"), ("entity_id", ParameterIn::Query, "record id"),
+            ("actor", ParameterIn::Query, "user name"), ("action", ParameterIn::Query, "create/update/delete/import/login"),
+            ("from", ParameterIn::Query, "RFC 3339"), ("to", ParameterIn::Query, "RFC 3339"),
+            ("cursor", ParameterIn::Query, "next_cursor"), ("limit", ParameterIn::Query, "1–500")]),
+    ];
+    for (method, path, tag, summary, permission, body, response, status, params) in rows {
+        doc.op(Op { method, path, tag, summary: summary.to_string(), permission, body, response, status, params });
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Tongtu (通途) API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some("Transport bureau supervision platform. Errors: {\"error\":{\"code\",\"message\",\"details\"}}."))
+                .build(),
+        )
+        .paths(doc.paths.build())
+        .components(Some(doc.components.build()))
+        .build()
+}
+
+/// A self-contained documentation page (no CDN: the platform runs offline).
+pub const DOCS_HTML: &str = r#"<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>Tongtu API</title>
+<style>body{font:14px/1.5 system-ui,sans-serif;margin:2em;max-width:1100px}h2{border-bottom:1px solid #ddd}
+code{background:#f4f4f4;padding:1px 4px}.op{margin:.3em 0}.m{display:inline-block;width:4.5em;font-weight:bold}
+.GET{color:#1a7f37}.POST{color:#0969da}.PUT{color:#9a6700}.DELETE{color:#cf222e}small{color:#666}</style></head>
+<body><h1>Tongtu (通途) API v1</h1><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+Authenticate with the console session cookie (writes need <code>X-Requested-With: XMLHttpRequest</code>) or
+<code>Authorization: Bearer tt_…</code>.</p><div id="ops">loading…</div>
+<script>
+fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{const by={};
+for(const [p,item] of Object.entries(doc.paths))for(const [m,op] of Object.entries(item)){
+ if(typeof op!=='object'||!op.summary)continue;const t=(op.tags||['other'])[0];(by[t]=by[t]||[]).push([m.toUpperCase(),p,op]);}
+const el=document.getElementById('ops');el.textContent='';
+for(const [t,ops] of Object.entries(by)){const h=document.createElement('h2');h.textContent=t;el.appendChild(h);
+ for(const [m,p,op] of ops){const d=document.createElement('div');d.className='op';
+  const s=document.createElement('span');s.className='m '+m;s.textContent=m;d.appendChild(s);
+  const c=document.createElement('code');c.textContent=p;d.appendChild(c);
+  d.appendChild(document.createTextNode(' '+op.summary+' '));const sm=document.createElement('small');
+  sm.textContent=op.description||'';d.appendChild(sm);el.appendChild(d);}}});
+</script></body></html>"#;

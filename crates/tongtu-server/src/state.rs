@@ -1,0 +1,67 @@
+//! Shared state of the HTTP server.
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+
+use crate::metrics::Metrics;
+use crate::throttle::LoginThrottle;
+
+pub type ChronoDuration = chrono::Duration;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Lifetime of a console session.
+    pub session_ttl: chrono::Duration,
+    /// Adds `Secure` to the session cookie (set when served over HTTPS).
+    pub secure_cookie: bool,
+    /// Largest JSON body accepted.
+    pub max_body_bytes: usize,
+    /// Largest uploaded file (Excel import).
+    pub max_upload_bytes: usize,
+    /// Failed logins per user name within the window before it is locked.
+    pub login_max_failures: u32,
+    /// Failed logins per client address within the window before it is locked.
+    pub login_max_failures_per_ip: u32,
+    /// Window and lock duration of login throttling.
+    pub login_window: std::time::Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            session_ttl: chrono::Duration::hours(12),
+            secure_cookie: false,
+            max_body_bytes: 1 << 20,
+            max_upload_bytes: 10 << 20,
+            login_max_failures: 5,
+            login_max_failures_per_ip: 20,
+            login_window: std::time::Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub settings: Arc<ServerSettings>,
+    pub metrics: Arc<Metrics>,
+    pub throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    pub fn new(db: SqlitePool, settings: ServerSettings) -> Self {
+        let throttle = LoginThrottle::new(
+            settings.login_max_failures,
+            settings.login_max_failures_per_ip,
+            settings.login_window,
+        );
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::new()),
+            throttle: Arc::new(throttle),
+        }
+    }
+}

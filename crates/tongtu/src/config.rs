@@ -1,0 +1,214 @@
+//! Configuration: `tongtu.toml` (every key documented in `tongtu.example.toml`), overridden by
+//! `TONGTU_<SECTION>_<KEY>` environment variables, e.g. `TONGTU_HTTP_LISTEN=0.0.0.0:9000`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory holding the database and (later) track files.
+    pub data_dir: PathBuf,
+    pub http: HttpConfig,
+    pub jt808: Jt808Config,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub listen: String,
+    pub secure_cookie: bool,
+    pub session_ttl_hours: i64,
+    pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
+    pub login_max_failures: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jt808Config {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `human` or `json`.
+    pub format: String,
+    /// A tracing filter such as `info` or `tongtu_server=debug,info`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./tongtu-data"),
+            http: HttpConfig::default(),
+            jt808: Jt808Config::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        let s = tongtu_server::ServerSettings::default();
+        HttpConfig {
+            listen: "0.0.0.0:8080".into(),
+            secure_cookie: s.secure_cookie,
+            session_ttl_hours: s.session_ttl.num_hours(),
+            max_body_bytes: s.max_body_bytes,
+            max_upload_bytes: s.max_upload_bytes,
+            login_max_failures: s.login_max_failures,
+            login_max_failures_per_ip: s.login_max_failures_per_ip,
+            login_window_secs: s.login_window.as_secs(),
+        }
+    }
+}
+
+impl Default for Jt808Config {
+    fn default() -> Self {
+        Jt808Config { listen: "0.0.0.0:7808".into() }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: "human".into(), level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Loads the file (if given or if `./tongtu.toml` exists), then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let default_path = Path::new("tongtu.toml");
+        let path = path.or_else(|| default_path.exists().then_some(default_path));
+        let mut table = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str::<toml::Table>(&text).with_context(|| format!("parsing {}", p.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, std::env::vars())?;
+        let cfg: Config = toml::Value::Table(table).try_into().context("invalid configuration")?;
+        cfg.http.listen.parse::<std::net::SocketAddr>().with_context(|| format!("http.listen {:?}", cfg.http.listen))?;
+        cfg.jt808.listen.parse::<std::net::SocketAddr>().with_context(|| format!("jt808.listen {:?}", cfg.jt808.listen))?;
+        if !matches!(cfg.log.format.as_str(), "human" | "json") {
+            bail!("log.format must be \"human\" or \"json\", got {:?}", cfg.log.format);
+        }
+        Ok(cfg)
+    }
+
+    pub fn server_settings(&self) -> tongtu_server::ServerSettings {
+        tongtu_server::ServerSettings {
+            session_ttl: chrono_hours(self.http.session_ttl_hours),
+            secure_cookie: self.http.secure_cookie,
+            max_body_bytes: self.http.max_body_bytes,
+            max_upload_bytes: self.http.max_upload_bytes,
+            login_max_failures: self.http.login_max_failures,
+            login_max_failures_per_ip: self.http.login_max_failures_per_ip,
+            login_window: std::time::Duration::from_secs(self.http.login_window_secs),
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("tongtu.db")
+    }
+}
+
+fn chrono_hours(h: i64) -> tongtu_server::state::ChronoDuration {
+    tongtu_server::state::ChronoDuration::hours(h.max(1))
+}
+
+/// Applies `TONGTU_<SECTION>_<KEY>` (and `TONGTU_<KEY>` for top-level keys) over the file's
+/// values; the value is parsed with the type of the key's default.
+fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
+    let defaults = toml::Value::try_from(Config::default()).context("default config")?;
+    let Some(defaults) = defaults.as_table() else { bail!("default config is not a table") };
+    let mut keys = Vec::new();
+    for (k, v) in defaults {
+        match v.as_table() {
+            Some(section) => keys.extend(section.iter().map(|(sk, sv)| (Some(k.clone()), sk.clone(), sv.clone()))),
+            None => keys.push((None, k.clone(), v.clone())),
+        }
+    }
+    for (name, raw) in vars {
+        let Some(rest) = name.strip_prefix("TONGTU_") else { continue };
+        let rest = rest.to_ascii_lowercase();
+        let found = keys.iter().find(|(section, key, _)| match section {
+            Some(s) => rest == format!("{s}_{key}"),
+            None => rest == *key,
+        });
+        let Some((section, key, default)) = found else { continue };
+        let value = match default {
+            toml::Value::Integer(_) => toml::Value::Integer(
+                raw.parse().with_context(|| format!("{name}: expected an integer, got {raw:?}"))?,
+            ),
+            toml::Value::Boolean(_) => toml::Value::Boolean(
+                raw.parse().with_context(|| format!("{name}: expected true or false, got {raw:?}"))?,
+            ),
+            _ => toml::Value::String(raw.clone()),
+        };
+        match section {
+            Some(s) => {
+                let entry = table.entry(s.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let Some(t) = entry.as_table_mut() else { bail!("[{s}] in the config file is not a table") };
+                t.insert(key.clone(), value);
+            }
+            None => {
+                table.insert(key.clone(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn env_overrides_file_values_with_typed_parsing() {
+        let mut t: toml::Table = toml::from_str("data_dir = \"/srv/a\"\n[http]\nlisten = \"127.0.0.1:1\"\n").unwrap();
+        apply_env(
+            &mut t,
+            env(&[("TONGTU_HTTP_LISTEN", "127.0.0.1:9000"), ("TONGTU_HTTP_SECURE_COOKIE", "true"), ("TONGTU_DATA_DIR", "/srv/b"), ("TONGTU_UNKNOWN", "x")]),
+        )
+        .unwrap();
+        let cfg: Config = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(cfg.http.listen, "127.0.0.1:9000");
+        assert!(cfg.http.secure_cookie);
+        assert_eq!(cfg.data_dir, PathBuf::from("/srv/b"));
+        assert_eq!(cfg.jt808.listen, "0.0.0.0:7808");
+    }
+
+    #[test]
+    fn bad_env_values_are_reported_by_name() {
+        let mut t = toml::Table::new();
+        let err = apply_env(&mut t, env(&[("TONGTU_HTTP_SESSION_TTL_HOURS", "soon")])).unwrap_err();
+        assert!(err.to_string().contains("TONGTU_HTTP_SESSION_TTL_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let text = include_str!("../../../tongtu.example.toml");
+        let cfg: Config = toml::from_str(text).expect("example parses");
+        let d = Config::default();
+        assert_eq!(toml::to_string(&cfg).unwrap(), toml::to_string(&d).unwrap());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        assert!(toml::from_str::<Config>("[http]\nlisten_port = 1\n").is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! `tongtu demo`: a fresh data directory with the demo city, its fleet and users, then serve.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use tongtu_registry::auth::{self, UserInput};
+use tongtu_registry::entities::{DriverInput, TerminalInput, VehicleInput};
+use tongtu_registry::{record, regions, Driver, Enterprise, Principal, Terminal, Vehicle};
+use tongtu_sim::fleet;
+
+use crate::config::Config;
+
+/// File that marks a directory as a demo directory, which `demo` may wipe and recreate.
+const MARKER: &str = ".tongtu-demo";
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Demo data directory; recreated on every start (only if it is a demo directory or empty).
+    #[arg(long, default_value = "./tongtu-demo")]
+    dir: PathBuf,
+    /// HTTP address to serve on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: String,
+    /// Number of key operating vehicles in the demo fleet.
+    #[arg(long, default_value_t = 3000)]
+    vehicles: usize,
+    /// Seed of the generated fleet.
+    #[arg(long, default_value_t = 20260101)]
+    seed: u64,
+    /// Password of the demo users (default: random, printed at start).
+    #[arg(long, env = "TONGTU_DEMO_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Seed the directory and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn prepare_dir(dir: &PathBuf) -> Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)?.next().is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            bail!(
+                "{} exists and is not a Tongtu demo directory: refusing to wipe it (choose another --dir)",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(MARKER), "This directory is recreated by `tongtu demo`.\n")?;
+    Ok(())
+}
+
+/// Seeds regions, enterprises, vehicles, terminals and drivers; returns the first enterprise id
+/// of a passenger company (for the demo enterprise officer).
+async fn seed(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<i64> {
+    let system = Principal::system();
+    let world = fleet::generate(seed, vehicles);
+    let mut region_ids = Vec::new();
+    for (code, name, kind) in fleet::REGIONS {
+        region_ids.push(regions::upsert(pool, code, name, kind).await?);
+    }
+    let ent_inputs: Vec<_> = world
+        .enterprises
+        .iter()
+        .map(|e| {
+            let mut i = e.input.clone();
+            i.region_id = region_ids[e.region];
+            i
+        })
+        .collect();
+    let ent_ids = record::create_many::<Enterprise>(pool, &system, &ent_inputs).await?;
+    let veh_inputs: Vec<VehicleInput> = world
+        .vehicles
+        .iter()
+        .map(|v| VehicleInput { enterprise_id: ent_ids[v.enterprise], ..v.vehicle.clone() })
+        .collect();
+    let veh_ids = record::create_many::<Vehicle>(pool, &system, &veh_inputs).await?;
+    let by_index: HashMap<usize, i64> = veh_ids.iter().copied().enumerate().collect();
+    let term_inputs: Vec<TerminalInput> = world
+        .vehicles
+        .iter()
+        .enumerate()
+        .map(|(i, v)| TerminalInput {
+            enterprise_id: ent_ids[v.enterprise],
+            vehicle_id: by_index.get(&i).copied(),
+            ..v.terminal.clone()
+        })
+        .collect();
+    record::create_many::<Terminal>(pool, &system, &term_inputs).await?;
+    let drv_inputs: Vec<DriverInput> = world
+        .vehicles
+        .iter()
+        .enumerate()
+        .map(|(i, v)| DriverInput {
+            enterprise_id: ent_ids[v.enterprise],
+            vehicle_id: by_index.get(&i).copied(),
+            ..v.driver.clone()
+        })
+        .collect();
+    record::create_many::<Driver>(pool, &system, &drv_inputs).await?;
+    Ok(ent_ids.first().copied().unwrap_or(1))
+}
+
+pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
+    prepare_dir(&args.dir)?;
+    cfg.data_dir = args.dir.clone();
+    let pool = tongtu_registry::db::open(&cfg.db_path()).await.context("opening demo database")?;
+    let started = Instant::now();
+    let officer_enterprise = seed(&pool, args.vehicles, args.seed).await?;
+    tracing::info!(vehicles = args.vehicles, elapsed_ms = started.elapsed().as_millis() as u64, "demo registry seeded");
+    let password = args.password.clone().unwrap_or_else(crate::random_password);
+    let system = Principal::system();
+    let users = [
+        ("admin", "系统管理员", "bureau_admin", None),
+        ("supervisor", "运输科值班员", "bureau_supervisor", None),
+        ("officer", "企业安全员", "enterprise_officer", Some(officer_enterprise)),
+        ("viewer", "只读用户", "viewer", None),
+    ];
+    for (username, display, role, enterprise_id) in users {
+        let input = UserInput {
+            username: username.into(),
+            display_name: display.into(),
+            role: role.into(),
+            enterprise_id,
+            password: Some(password.clone()),
+            disabled: false,
+        };
+        auth::create_user(&pool, &system, &input).await.map_err(|e| anyhow::anyhow!("creating {username}: {e}"))?;
+    }
+    if args.no_serve {
+        println!("demo data written to {}", args.dir.display());
+        return Ok(());
+    }
+    let http = args.http.clone();
+    crate::serve_http(&cfg, pool, &http, |addr| {
+        println!("Tongtu demo is running at http://{addr}/");
+        println!("  log in as admin / {password}   (also: supervisor, officer (enterprise {officer_enterprise}), viewer; same password)");
+        println!("  API docs: http://{addr}/api/docs   data: {}", args.dir.display());
+        println!("  stop with Ctrl-C");
+    })
+    .await
+}

@@ -1,0 +1,243 @@
+//! `tongtu`: the single binary of the platform. It parses the command line and the
+//! configuration and wires the crates together; the logic lives in the crates.
+
+mod config;
+mod demo;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use tongtu_registry::auth::{self, UserInput};
+use tongtu_registry::{db, excel, Principal};
+
+use config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "tongtu",
+    version,
+    about = "Tongtu (通途): supervision platform of a municipal transport bureau",
+    long_about = "Tongtu (通途) runs the daily work of a city transport bureau: the registry of transport \
+enterprises, key operating vehicles, drivers and JT/T 808 terminals, with users, roles and an audit log, \
+served as a web console and an HTTP API from this one binary.",
+    after_help = "Examples:\n  \
+tongtu demo                                  # demo city with 3,000 vehicles at http://127.0.0.1:8080\n  \
+tongtu serve --config /etc/tongtu.toml       # production server\n  \
+TONGTU_HTTP_LISTEN=0.0.0.0:9000 tongtu serve  # any config key can be set from the environment\n  \
+tongtu admin create-user --username li --role bureau_supervisor --display-name 李工\n  \
+tongtu admin reset-password --username admin\n  \
+tongtu import vehicles vehicles.xlsx         # all-or-nothing Excel import\n  \
+tongtu export vehicles all-vehicles.xlsx"
+)]
+struct Cli {
+    /// Configuration file (default: ./tongtu.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a fresh demo city (regions, enterprises, vehicles, terminals, drivers, users) and serve it.
+    Demo(demo::DemoArgs),
+    /// Serve the web console and the API with the configured data directory.
+    Serve,
+    /// User administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Import an Excel sheet into a registry collection (all or nothing).
+    Import {
+        /// enterprises, vehicles, drivers or terminals
+        collection: String,
+        file: PathBuf,
+    },
+    /// Export a registry collection to an Excel sheet.
+    Export {
+        /// enterprises, vehicles, drivers or terminals
+        collection: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user. Without --password a random one is generated and printed.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// bureau_admin, bureau_supervisor, enterprise_officer or viewer
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Required for enterprise_officer.
+        #[arg(long)]
+        enterprise_id: Option<i64>,
+        /// Initial password (prefer the TONGTU_NEW_PASSWORD environment variable to keep it out of shell history).
+        #[arg(long, env = "TONGTU_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a new password for a user and end their sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "TONGTU_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A readable random password for printed credentials (no look-alike characters).
+pub fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..14).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+}
+
+async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    db::open(&cfg.db_path()).await.with_context(|| format!("opening {}", cfg.db_path().display()))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Binds the HTTP listener and serves until a shutdown signal.
+pub async fn serve_http(cfg: &Config, pool: sqlx::SqlitePool, listen: &str, banner: impl FnOnce(std::net::SocketAddr)) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding HTTP {listen}"))?;
+    let addr = listener.local_addr()?;
+    if !tongtu_server::web::console_built() {
+        tracing::warn!("this binary was built with TONGTU_SKIP_WEB_BUILD=1: the web console is a placeholder");
+    }
+    let state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
+    banner(addr);
+    tongtu_server::serve(listener, state, shutdown_signal()).await?;
+    pool.close().await;
+    Ok(())
+}
+
+async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
+    let pool = open_db(cfg).await?;
+    let system = Principal::system();
+    match cmd {
+        AdminCommand::CreateUser { username, role, display_name, enterprise_id, password } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            let input = UserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                enterprise_id,
+                password: Some(password.clone()),
+                disabled: false,
+            };
+            let user = auth::create_user(&pool, &system, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created user {} (id {}, role {})", user.username, user.id, user.role);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AdminCommand::ResetPassword { username, password } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            auth::reset_password(&pool, &system, &username, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password of {username} reset; their sessions were ended");
+            if generated {
+                println!("new password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+macro_rules! with_collection {
+    ($name:expr, $R:ident => $body:expr) => {
+        match $name {
+            "enterprises" => { type $R = tongtu_registry::Enterprise; $body }
+            "vehicles" => { type $R = tongtu_registry::Vehicle; $body }
+            "drivers" => { type $R = tongtu_registry::Driver; $body }
+            "terminals" => { type $R = tongtu_registry::Terminal; $body }
+            other => bail!("unknown collection {other:?}: use enterprises, vehicles, drivers or terminals"),
+        }
+    };
+}
+
+async fn run_import(cfg: &Config, collection: &str, file: &Path) -> Result<()> {
+    let pool = open_db(cfg).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let result = with_collection!(collection, R => excel::import::<R>(&pool, &Principal::system(), &bytes).await);
+    match result {
+        Ok(n) => {
+            println!("imported {n} rows into {collection}");
+            Ok(())
+        }
+        Err(tongtu_registry::RegistryError::Import(cells)) => {
+            for c in &cells {
+                eprintln!("row {} column {} ({}): {}", c.row, c.column, c.header, c.reason);
+            }
+            bail!("import rejected: {} bad cells, nothing was written", cells.len())
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
+async fn run_export(cfg: &Config, collection: &str, file: &Path) -> Result<()> {
+    let pool = open_db(cfg).await?;
+    let q = tongtu_registry::ListQuery::default();
+    let bytes = with_collection!(collection, R => excel::export::<R>(&pool, &Principal::system(), &q).await)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(file, bytes).with_context(|| format!("writing {}", file.display()))?;
+    println!("exported {collection} to {}", file.display());
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let cfg = Config::load(cli.config.as_deref())?;
+    init_logging(&cfg);
+    match cli.command {
+        Command::Demo(args) => demo::run(cfg, args).await,
+        Command::Serve => {
+            let pool = open_db(&cfg).await?;
+            let listen = cfg.http.listen.clone();
+            serve_http(&cfg, pool, &listen, |addr| {
+                println!("Tongtu is serving http://{addr} (data: {})", cfg.data_dir.display());
+            })
+            .await
+        }
+        Command::Admin(cmd) => run_admin(&cfg, cmd).await,
+        Command::Import { collection, file } => run_import(&cfg, &collection, &file).await,
+        Command::Export { collection, file } => run_export(&cfg, &collection, &file).await,
+    }
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Browser test: sign in through the console, create a vehicle in the dialog and find it in the
+// table. Uses playwright-core with the system Chromium (never downloads a browser).
+//
+//   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... PLATE=粤Q12345 \
+//   VIN=LZYTAGBW8H1000001 ENTERPRISE_ID=1 [SCREENSHOT=/tmp/fail.png] [CHROMIUM=/usr/bin/chromium] \
+//   node e2e/create-vehicle.mjs
+//
+// Prints `OK <plate>` and exits 0, or prints the error (and saves $SCREENSHOT) and exits 1.
+import { chromium } from 'playwright-core'
+
+const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 15000)
+
+function env(name, fallback) {
+  const v = process.env[name] ?? fallback
+  if (v === undefined || v === '') throw new Error(`environment variable ${name} is required`)
+  return v
+}
+
+const tid = (id) => `[data-testid="${id}"]`
+
+/** Chooses an option of an Element Plus select by its test ids; types `search` first if given. */
+async function pick(page, field, optionId, search) {
+  const wrapper = page.locator(tid(`field-${field}`)).first()
+  await wrapper.click()
+  if (search !== undefined) {
+    const input = wrapper.locator('input').first()
+    await input.fill(search)
+  }
+  const option = page.locator(`${tid(`opt-${field}-${optionId}`)}:visible`).first()
+  await option.waitFor({ state: 'visible' })
+  await option.click()
+  // A single select closes its dropdown on choice; wait for that so the next click lands.
+  await option.waitFor({ state: 'hidden' })
+}
+
+/** Fills a text field whose test id is on the <input> or on a wrapper around it. */
+async function fill(page, field, value) {
+  const el = page.locator(tid(`field-${field}`)).first()
+  await el.waitFor({ state: 'visible' })
+  const tag = await el.evaluate((n) => n.tagName.toLowerCase())
+  const input = tag === 'input' || tag === 'textarea' ? el : el.locator('input').first()
+  await input.fill(String(value))
+  await input.blur()
+}
+
+async function main() {
+  const base = env('BASE_URL').replace(/\/+$/, '')
+  const username = env('USERNAME')
+  const password = env('PASSWORD')
+  const plate = env('PLATE')
+  const vin = env('VIN')
+  const enterpriseId = env('ENTERPRISE_ID')
+  const seats = process.env.SEATS || '45'
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  })
+  let page
+  try {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    page = await context.newPage()
+    page.setDefaultTimeout(STEP_TIMEOUT)
+    page.setDefaultNavigationTimeout(STEP_TIMEOUT)
+
+    // 1. Sign in.
+    await page.goto(`${base}/#/login`)
+    await page.locator(tid('login-username')).fill(username)
+    await page.locator(tid('login-password')).fill(password)
+    await page.locator(tid('login-submit')).click()
+
+    // 2. Vehicles page.
+    const menu = page.locator(tid('menu-vehicles'))
+    await menu.waitFor({ state: 'visible' })
+    await menu.click()
+    await page.waitForURL(/#\/vehicles/)
+
+    // The enterprise picker searches by name: look the name up with the session cookie.
+    const enterprise = await page.evaluate(async (id) => {
+      const r = await fetch(`/api/v1/enterprises/${id}`, {
+        credentials: 'same-origin',
+        headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' },
+      })
+      if (!r.ok) throw new Error(`GET /api/v1/enterprises/${id} answered ${r.status}`)
+      return r.json()
+    }, enterpriseId)
+
+    // 3. Create dialog.
+    await page.locator(tid('btn-create')).click()
+    const dialog = page.locator(tid('form-dialog'))
+    await dialog.waitFor({ state: 'visible' })
+
+    await fill(page, 'plate', plate)
+    await pick(page, 'plate_color', '2')
+    await fill(page, 'vin', vin)
+    await pick(page, 'vehicle_class', 'coach')
+    await fill(page, 'seats', seats)
+    await pick(page, 'enterprise_id', enterpriseId, String(enterprise.name ?? ''))
+    await pick(page, 'status', 'active')
+
+    await page.locator(tid('form-save')).click()
+    // Either the dialog closes, or the server's complaint appears (field error or toast).
+    const complaint = page.locator('[data-testid="form-dialog"] .el-form-item__error, .el-message--error .el-message__content').first()
+    const outcome = await Promise.race([
+      dialog.waitFor({ state: 'hidden' }).then(() => 'saved'),
+      complaint.waitFor({ state: 'visible' }).then(() => 'rejected'),
+    ])
+    if (outcome === 'rejected') {
+      const texts = await page
+        .locator('[data-testid="form-dialog"] .el-form-item__error, .el-message--error .el-message__content')
+        .allInnerTexts()
+      throw new Error(`save rejected: ${texts.join(' | ')}`)
+    }
+
+    // 4. Find it.
+    const search = page.locator(tid('search-q'))
+    await search.fill(plate)
+    await search.press('Enter')
+    await page.locator('tr[data-testid^="row-"]', { hasText: plate }).first().waitFor({ state: 'visible' })
+
+    console.log(`OK ${plate}`)
+    await browser.close()
+    process.exit(0)
+  } catch (err) {
+    if (page && process.env.SCREENSHOT) {
+      await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {})
+    }
+    // Surface what the form said, if anything (validation messages under fields, toasts).
+    const shown = page
+      ? await page
+          .locator('.el-form-item__error, .el-message__content, [data-testid="login-error"]')
+          .allInnerTexts()
+          .catch(() => [])
+      : []
+    console.error(`FAIL: ${err instanceof Error ? err.message : String(err)}`)
+    if (shown.length) console.error(`messages on screen: ${shown.join(' | ')}`)
+    await browser.close().catch(() => {})
+    process.exit(1)
+  }
+}
+
+main().catch((err) => {
+  console.error(`FAIL: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})

@@ -1,0 +1,88 @@
+/**
+ * Hash routing (the backend serves one index.html at `/`). The guard asks `/auth/me` once,
+ * sends anonymous users to the login page and users without a page's permission to the first
+ * page they may open.
+ */
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import { ElMessage } from 'element-plus'
+import { setUnauthorizedHandler } from '@/api/http'
+import type { Permission } from '@/api/types'
+import { useAuth } from '@/composables/useAuth'
+import { i18n } from '@/i18n'
+import { nav } from './nav'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    permission?: Permission
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('@/views/LayoutView.vue'),
+    children: [
+      { path: '', name: 'home', component: { render: () => null } },
+      ...(['enterprises', 'vehicles', 'drivers', 'terminals'] as const).map(
+        (c): RouteRecordRaw => ({
+          path: c,
+          name: c,
+          component: () => import('@/views/RegistryView.vue'),
+          props: { collection: c },
+          meta: { permission: 'registry.read' },
+        }),
+      ),
+      { path: 'users', name: 'users', component: () => import('@/views/UsersView.vue'), meta: { permission: 'users.manage' } },
+      { path: 'tokens', name: 'tokens', component: () => import('@/views/TokensView.vue') },
+      { path: 'audit', name: 'audit', component: () => import('@/views/AuditView.vue'), meta: { permission: 'audit.read' } },
+      { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes,
+})
+
+/** First menu page the user may open. */
+function homePath(can: (p: Permission) => boolean): string {
+  for (const g of nav) for (const it of g.items) if (!it.permission || can(it.permission)) return it.path
+  return '/tokens'
+}
+
+router.beforeEach(async (to) => {
+  const auth = useAuth()
+  let u = null
+  try {
+    u = await auth.ensureLoaded()
+  } catch {
+    u = null // server unreachable: the login page will show the error on submit
+  }
+  if (to.meta.public) {
+    return u && to.name === 'login' ? homePath(auth.can) : true
+  }
+  if (!u) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  if (to.name === 'home') return homePath(auth.can)
+  if (to.meta.permission && !auth.can(to.meta.permission)) {
+    ElMessage.warning(i18n.global.t('error.forbidden'))
+    return homePath(auth.can)
+  }
+  return true
+})
+
+let redirecting = false
+setUnauthorizedHandler(() => {
+  const auth = useAuth()
+  const wasSignedIn = auth.isAuthenticated.value
+  auth.clear()
+  const current = router.currentRoute.value
+  if (current.meta.public || redirecting) return
+  redirecting = true
+  if (wasSignedIn) ElMessage.warning(i18n.global.t('error.sessionExpired'))
+  void router.replace({ name: 'login', query: { redirect: current.fullPath } }).finally(() => {
+    redirecting = false
+  })
+})

@@ -1,0 +1,39 @@
+/** The side menu: groups of pages, each with the permission it needs (absent: any signed-in user). */
+import type { Permission } from '@/api/types'
+
+export interface NavItem {
+  path: string
+  /** i18n key of the label. */
+  label: string
+  /** data-testid of the menu item. */
+  testid: string
+  permission?: Permission
+}
+
+export interface NavGroup {
+  key: string
+  label: string
+  items: NavItem[]
+}
+
+export const nav: NavGroup[] = [
+  {
+    key: 'registry',
+    label: 'menu.registry',
+    items: [
+      { path: '/enterprises', label: 'menu.enterprises', testid: 'menu-enterprises', permission: 'registry.read' },
+      { path: '/vehicles', label: 'menu.vehicles', testid: 'menu-vehicles', permission: 'registry.read' },
+      { path: '/drivers', label: 'menu.drivers', testid: 'menu-drivers', permission: 'registry.read' },
+      { path: '/terminals', label: 'menu.terminals', testid: 'menu-terminals', permission: 'registry.read' },
+    ],
+  },
+  {
+    key: 'system',
+    label: 'menu.system',
+    items: [
+      { path: '/users', label: 'menu.users', testid: 'menu-users', permission: 'users.manage' },
+      { path: '/tokens', label: 'menu.tokens', testid: 'menu-tokens' },
+      { path: '/audit', label: 'menu.audit', testid: 'menu-audit', permission: 'audit.read' },
+    ],
+  },
+]
