@@ -1,0 +1,92 @@
+//! Starts the real `tongtu` binary (`demo` on a loopback port with a fresh directory) for
+//! integration tests, and offers small HTTP helpers.
+#![allow(dead_code)] // each test binary uses a different subset of these helpers
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "demo-pass-2026";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Starts `tongtu demo` with `vehicles` vehicles on a free loopback port.
+pub fn start(vehicles: usize) -> Server {
+    let dir = std::env::temp_dir().join(format!(
+        "tongtu-it-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongtu"))
+        .args(["demo", "--http", "127.0.0.1:0", "--vehicles", &vehicles.to_string(), "--password", PASSWORD, "--dir"])
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tongtu");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let base = loop {
+        assert!(Instant::now() < deadline, "tongtu demo did not print its URL in time");
+        let line = lines.next().expect("tongtu exited before serving").expect("read stdout");
+        if let Some(rest) = line.strip_prefix("Tongtu demo is running at ") {
+            break rest.trim().trim_end_matches('/').to_string();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base, dir }
+}
+
+/// A client with a cookie jar that sends the CSRF header, logged in as `user`.
+pub async fn login(s: &Server, user: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&serde_json::json!({ "username": user, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(r.status(), 200, "login as {user}: {}", r.text().await.unwrap_or_default());
+    c
+}
+
+pub fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-requested-with", reqwest::header::HeaderValue::from_static("XMLHttpRequest"));
+    reqwest::Client::builder().cookie_store(true).default_headers(headers).build().expect("client")
+}
+
+pub async fn get_json(c: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let r = c.get(url).send().await.expect("GET");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A VIN with a correct check digit built from a serial number.
+pub fn vin_for(serial: u32) -> String {
+    let mut v = format!("LTT{:05}0P{:07}", serial % 100_000, serial);
+    v.truncate(17);
+    let c = tongtu_registry::validate::vin_check_digit(&v).expect("vin");
+    v.replace_range(8..9, &c.to_string());
+    v
+}
