@@ -105,6 +105,7 @@ async function main() {
     await fill(page, 'vin', vin)
     await pick(page, 'vehicle_class', 'coach')
     await fill(page, 'seats', seats)
+    await fill(page, 'transport_cert_no', env('CERT', '441702' + String(Date.now()).slice(-6)))
     await pick(page, 'enterprise_id', enterpriseId, String(enterprise.name ?? ''))
     await pick(page, 'status', 'active')
 

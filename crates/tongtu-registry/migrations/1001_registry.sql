@@ -139,6 +139,7 @@ LEFT JOIN vehicles v ON v.id = d.vehicle_id;
 
 CREATE VIEW terminals_v AS
 SELECT t.id, t.phone, t.terminal_id, t.manufacturer, t.model, t.protocol_version, t.vehicle_id,
-       v.plate, t.enterprise_id, e.name AS enterprise_name, t.active, t.created_at, t.updated_at
+       v.plate, t.enterprise_id, e.name AS enterprise_name, t.active,
+       (t.vehicle_id IS NOT NULL) AS bound, t.created_at, t.updated_at
 FROM terminals t JOIN enterprises e ON e.id = t.enterprise_id
 LEFT JOIN vehicles v ON v.id = t.vehicle_id;

@@ -103,7 +103,7 @@ pub struct EnterpriseInput {
     pub region_id: i64,
     pub contact_name: String,
     pub contact_phone: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub address: String,
 }
 
@@ -333,7 +333,7 @@ pub struct Driver {
 pub struct DriverInput {
     pub name: String,
     /// On update, leaving it out (or sending the masked value back) keeps the stored number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub id_number: String,
     pub phone: String,
     pub qualification_cert_no: String,
@@ -421,6 +421,8 @@ pub struct Terminal {
     pub enterprise_id: i64,
     pub enterprise_name: String,
     pub active: bool,
+    /// Bound to a vehicle.
+    pub bound: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -437,6 +439,11 @@ pub struct TerminalInput {
     pub vehicle_id: Option<i64>,
     #[serde(default = "yes")]
     pub active: bool,
+}
+
+/// Optional text fields accept `null` (what forms send for a blank input) as empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 fn yes() -> bool {
@@ -463,6 +470,7 @@ impl Record for Terminal {
     const FILTERS: &'static [Filter] = &[
         Filter { name: "enterprise_id", kind: ColKind::Int },
         Filter { name: "active", kind: ColKind::Bool },
+        Filter { name: "bound", kind: ColKind::Bool },
     ];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["phone"]];
 

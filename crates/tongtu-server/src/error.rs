@@ -87,3 +87,36 @@ impl From<RegistryError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// `Json<T>` whose rejections use the API error shape and say what was wrong and where
+/// (serde reports the field path, line and column).
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("请求内容字段错误：{}", e.body_text()),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::bad_request(format!("请求内容不是有效的 JSON：{}", e.body_text())))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求需要 Content-Type: application/json",
+            )),
+            Err(e) => Err(ApiError::new(e.status(), "invalid_body", e.body_text())),
+        }
+    }
+}

@@ -13,7 +13,7 @@ use tongtu_registry::auth::{self, UserInput};
 use tongtu_registry::{dict, regions, Role};
 
 use crate::authz::{AnyUser, AuditRead, Authz, RegistryRead, UsersManage};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 
 pub async fn list_users(State(st): State<AppState>, Authz(..): Authz<UsersManage>) -> ApiResult<Json<Value>> {
@@ -25,7 +25,7 @@ pub async fn list_users(State(st): State<AppState>, Authz(..): Authz<UsersManage
 pub async fn create_user(
     State(st): State<AppState>,
     Authz(p, ..): Authz<UsersManage>,
-    Json(input): Json<UserInput>,
+    ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<auth::UserInfo>)> {
     Ok((StatusCode::CREATED, Json(auth::create_user(&st.db, &p, &input).await?)))
 }
@@ -34,7 +34,7 @@ pub async fn update_user(
     State(st): State<AppState>,
     Authz(p, ..): Authz<UsersManage>,
     Path(id): Path<i64>,
-    Json(input): Json<UserInput>,
+    ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<Json<auth::UserInfo>> {
     if Some(id) == p.user_id && (input.disabled || input.role != p.role.code()) {
         return Err(ApiError::bad_request("不能停用自己的账号或修改自己的角色"));
@@ -56,7 +56,7 @@ pub async fn list_tokens(State(st): State<AppState>, Authz(p, ..): Authz<AnyUser
 pub async fn create_token(
     State(st): State<AppState>,
     Authz(p, ..): Authz<AnyUser>,
-    Json(req): Json<TokenRequest>,
+    ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<auth::NewToken>)> {
     Ok((StatusCode::CREATED, Json(auth::create_token(&st.db, &p, &req.name).await?)))
 }

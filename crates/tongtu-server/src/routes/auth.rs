@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tongtu_registry::{auth, Principal};
 
 use crate::authz::{cookie_value_from_headers, AnyUser, Authz, SESSION_COOKIE};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::metrics::OutcomeLabels;
 use crate::state::AppState;
 
@@ -53,7 +53,7 @@ fn count(st: &AppState, outcome: &str) {
 pub async fn login(
     State(st): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Json(req): Json<LoginRequest>,
+    ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let ip = addr.ip();
     if let Some(wait) = st.throttle.check(&req.username, ip) {

@@ -12,7 +12,7 @@ use tongtu_registry::record::{self, ListQuery, Page};
 use tongtu_registry::{excel, Permission, Principal, Record};
 
 use crate::authz::{Authz, RegistryRead, RegistryWrite};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::metrics::EntityLabels;
 use crate::state::AppState;
 
@@ -71,7 +71,7 @@ async fn get_one<R: Record>(
 async fn create<R: Record>(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryWrite>,
-    Json(input): Json<R::Input>,
+    ApiJson(input): ApiJson<R::Input>,
 ) -> ApiResult<(StatusCode, Json<R>)> {
     let created = record::create::<R>(&st.db, &p, &input).await?;
     Ok((StatusCode::CREATED, Json(redact(&p, created))))
@@ -81,7 +81,7 @@ async fn update<R: Record>(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryWrite>,
     Path(id): Path<i64>,
-    Json(input): Json<R::Input>,
+    ApiJson(input): ApiJson<R::Input>,
 ) -> ApiResult<Json<R>> {
     Ok(Json(redact(&p, record::update::<R>(&st.db, &p, id, &input).await?)))
 }
