@@ -10,7 +10,15 @@ fn main() {
     let web = manifest.join("../../web");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("web");
     println!("cargo:rerun-if-env-changed=TONGTU_SKIP_WEB_BUILD");
-    for p in ["src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
+    for p in [
+        "src",
+        "public",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }
     if std::env::var("TONGTU_SKIP_WEB_BUILD").is_ok_and(|v| v == "1") {
@@ -18,7 +26,12 @@ fn main() {
         return;
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    if Command::new(npm).arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+    if Command::new(npm)
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
         panic!(
             "\n\nTongtu embeds its web console, which needs Node.js (>= 20) and npm to build.\n\
              Install them (Debian: `apt-get install nodejs npm`) and build again, or set\n\
@@ -27,7 +40,12 @@ fn main() {
     }
     let stamp = web.join("node_modules/.package-lock.json");
     if !stamp.exists() || newer(&web.join("package-lock.json"), &stamp) {
-        run(Command::new(npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(&web), "npm ci");
+        run(
+            Command::new(npm)
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&web),
+            "npm ci",
+        );
     }
     run(
         Command::new(npm)
@@ -45,7 +63,9 @@ fn newer(a: &Path, b: &Path) -> bool {
 }
 
 fn run(cmd: &mut Command, what: &str) {
-    let status = cmd.status().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
     if !status.success() {
         panic!("{what} failed with {status}: see the output above (web console build)");
     }

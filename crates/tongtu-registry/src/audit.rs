@@ -126,6 +126,10 @@ pub async fn list(db: &SqlitePool, q: &AuditQuery) -> Result<(Vec<AuditItem>, Op
             after: r.after_json.and_then(|s| serde_json::from_str(&s).ok()),
         })
         .collect();
-    let next = if more { items.last().map(|i| i.id) } else { None };
+    let next = if more {
+        items.last().map(|i| i.id)
+    } else {
+        None
+    };
     Ok((items, next, total))
 }

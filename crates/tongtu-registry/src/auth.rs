@@ -40,8 +40,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] =
-        [Role::BureauAdmin, Role::BureauSupervisor, Role::EnterpriseOfficer, Role::Viewer];
+    pub const ALL: [Role; 4] = [
+        Role::BureauAdmin,
+        Role::BureauSupervisor,
+        Role::EnterpriseOfficer,
+        Role::Viewer,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -142,8 +146,9 @@ struct UserRow {
 
 impl UserRow {
     fn principal(self) -> Result<Principal> {
-        let role = Role::parse(&self.role)
-            .ok_or_else(|| RegistryError::Internal(format!("user {} has unknown role {}", self.id, self.role)))?;
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            RegistryError::Internal(format!("user {} has unknown role {}", self.id, self.role))
+        })?;
         Ok(Principal {
             user_id: Some(self.id),
             username: self.username,
@@ -192,7 +197,8 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 fn hash_password(password: &str) -> Result<String> {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
-    let salt = SaltString::encode_b64(&raw).map_err(|e| RegistryError::Internal(format!("salt: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&raw).map_err(|e| RegistryError::Internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -201,7 +207,11 @@ fn hash_password(password: &str) -> Result<String> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -215,21 +225,30 @@ fn validate_user(input: &UserInput, creating: bool) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let uname_ok = !input.username.is_empty()
         && input.username.len() <= 64
-        && input.username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        && input
+            .username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !uname_ok {
-        errors.push(FieldError::new("username", "用户名应为 1–64 位字母、数字或 . _ -"));
+        errors.push(FieldError::new(
+            "username",
+            "用户名应为 1–64 位字母、数字或 . _ -",
+        ));
     }
     if input.display_name.trim().is_empty() {
         errors.push(FieldError::new("display_name", "姓名不能为空"));
     }
     match Role::parse(&input.role) {
-        None => errors.push(FieldError::new("role", format!("未知角色 {:?}", input.role))),
-        Some(Role::EnterpriseOfficer) if input.enterprise_id.is_none() => {
-            errors.push(FieldError::new("enterprise_id", "企业安全员必须指定所属企业"))
-        }
-        Some(r) if r != Role::EnterpriseOfficer && input.enterprise_id.is_some() => {
-            errors.push(FieldError::new("enterprise_id", "只有企业安全员可以指定所属企业"))
-        }
+        None => errors.push(FieldError::new(
+            "role",
+            format!("未知角色 {:?}", input.role),
+        )),
+        Some(Role::EnterpriseOfficer) if input.enterprise_id.is_none() => errors.push(
+            FieldError::new("enterprise_id", "企业安全员必须指定所属企业"),
+        ),
+        Some(r) if r != Role::EnterpriseOfficer && input.enterprise_id.is_some() => errors.push(
+            FieldError::new("enterprise_id", "只有企业安全员可以指定所属企业"),
+        ),
         _ => {}
     }
     match input.password.as_deref() {
@@ -244,9 +263,16 @@ fn validate_user(input: &UserInput, creating: bool) -> Vec<FieldError> {
 
 /// Checks a username and password; returns the principal or `None` (unknown user, wrong
 /// password or disabled account are indistinguishable to the caller).
-pub async fn verify_login(db: &SqlitePool, username: &str, password: &str) -> Result<Option<Principal>> {
+pub async fn verify_login(
+    db: &SqlitePool,
+    username: &str,
+    password: &str,
+) -> Result<Option<Principal>> {
     let sql = format!("{USER_SELECT} WHERE u.username = $1");
-    let row: Option<UserRow> = sqlx::query_as(&sql).bind(username).fetch_optional(db).await?;
+    let row: Option<UserRow> = sqlx::query_as(&sql)
+        .bind(username)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else {
         verify_password(password, dummy_hash());
         return Ok(None);
@@ -257,7 +283,11 @@ pub async fn verify_login(db: &SqlitePool, username: &str, password: &str) -> Re
     row.principal().map(Some)
 }
 
-pub async fn create_user(db: &SqlitePool, actor: &Principal, input: &UserInput) -> Result<UserInfo> {
+pub async fn create_user(
+    db: &SqlitePool,
+    actor: &Principal,
+    input: &UserInput,
+) -> Result<UserInfo> {
     let errors = validate_user(input, true);
     if !errors.is_empty() {
         return Err(RegistryError::Validation(errors));
@@ -269,7 +299,10 @@ pub async fn create_user(db: &SqlitePool, actor: &Principal, input: &UserInput) 
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_some() {
-        return Err(RegistryError::Conflict(format!("用户名 {} 已存在", input.username)));
+        return Err(RegistryError::Conflict(format!(
+            "用户名 {} 已存在",
+            input.username
+        )));
     }
     let now = Utc::now();
     let id: i64 = sqlx::query_scalar(
@@ -326,20 +359,29 @@ pub async fn list_users(db: &SqlitePool) -> Result<Vec<UserInfo>> {
 }
 
 /// Updates a user; a non-empty password resets it and ends the user's sessions.
-pub async fn update_user(db: &SqlitePool, actor: &Principal, id: i64, input: &UserInput) -> Result<UserInfo> {
+pub async fn update_user(
+    db: &SqlitePool,
+    actor: &Principal,
+    id: i64,
+    input: &UserInput,
+) -> Result<UserInfo> {
     let errors = validate_user(input, false);
     if !errors.is_empty() {
         return Err(RegistryError::Validation(errors));
     }
     let mut tx = db.begin().await?;
     let before = user_info(&mut tx, id).await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND id <> $2")
-        .bind(&input.username)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND id <> $2")
+            .bind(&input.username)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if taken.is_some() {
-        return Err(RegistryError::Conflict(format!("用户名 {} 已存在", input.username)));
+        return Err(RegistryError::Conflict(format!(
+            "用户名 {} 已存在",
+            input.username
+        )));
     }
     let now = Utc::now();
     sqlx::query(
@@ -364,7 +406,10 @@ pub async fn update_user(db: &SqlitePool, actor: &Principal, id: i64, input: &Us
             .await?;
     }
     if reset || input.disabled || input.role != before.role {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     let after = user_info(&mut tx, id).await?;
     audit::write(
@@ -374,7 +419,11 @@ pub async fn update_user(db: &SqlitePool, actor: &Principal, id: i64, input: &Us
             action: if reset { "reset_password" } else { "update" },
             entity: "user",
             entity_id: Some(id),
-            summary: format!("修改用户 {}{}", input.username, if reset { "（重置密码）" } else { "" }),
+            summary: format!(
+                "修改用户 {}{}",
+                input.username,
+                if reset { "（重置密码）" } else { "" }
+            ),
             before: Some(serde_json::to_value(&before).unwrap_or_default()),
             after: Some(serde_json::to_value(&after).unwrap_or_default()),
         },
@@ -385,7 +434,12 @@ pub async fn update_user(db: &SqlitePool, actor: &Principal, id: i64, input: &Us
 }
 
 /// Sets a new password by username (the `admin reset-password` command).
-pub async fn reset_password(db: &SqlitePool, actor: &Principal, username: &str, password: &str) -> Result<()> {
+pub async fn reset_password(
+    db: &SqlitePool,
+    actor: &Principal,
+    username: &str,
+    password: &str,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
         .bind(username)
@@ -408,7 +462,10 @@ pub async fn reset_password(db: &SqlitePool, actor: &Principal, username: &str, 
 fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 fn secret_hash(secret: &str) -> String {
@@ -420,9 +477,14 @@ fn secret_hash(secret: &str) -> String {
 pub async fn create_session(db: &SqlitePool, p: &Principal, ttl: Duration) -> Result<String> {
     let secret = new_secret("");
     let now = Utc::now();
-    let user_id = p.user_id.ok_or_else(|| RegistryError::Internal("session for system principal".into()))?;
+    let user_id = p
+        .user_id
+        .ok_or_else(|| RegistryError::Internal("session for system principal".into()))?;
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(secret_hash(&secret))
         .bind(user_id)
@@ -452,13 +514,19 @@ pub async fn session_principal(db: &SqlitePool, cookie: &str) -> Result<Option<P
     let sql = format!(
         "{USER_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
     );
-    let row: Option<UserRow> =
-        sqlx::query_as(&sql).bind(secret_hash(cookie)).bind(Utc::now()).fetch_optional(db).await?;
+    let row: Option<UserRow> = sqlx::query_as(&sql)
+        .bind(secret_hash(cookie))
+        .bind(Utc::now())
+        .fetch_optional(db)
+        .await?;
     row.map(UserRow::principal).transpose()
 }
 
 pub async fn end_session(db: &SqlitePool, cookie: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(secret_hash(cookie)).execute(db).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(secret_hash(cookie))
+        .execute(db)
+        .await?;
     Ok(())
 }
 
@@ -483,9 +551,14 @@ pub struct NewToken {
 pub async fn create_token(db: &SqlitePool, p: &Principal, name: &str) -> Result<NewToken> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(RegistryError::Validation(vec![FieldError::new("name", "令牌名称应为 1–100 个字符")]));
+        return Err(RegistryError::Validation(vec![FieldError::new(
+            "name",
+            "令牌名称应为 1–100 个字符",
+        )]));
     }
-    let user_id = p.user_id.ok_or_else(|| RegistryError::Internal("token for system principal".into()))?;
+    let user_id = p
+        .user_id
+        .ok_or_else(|| RegistryError::Internal("token for system principal".into()))?;
     let secret = new_secret("tt_");
     let mut tx = db.begin().await?;
     let id: i64 = sqlx::query_scalar(
@@ -511,7 +584,11 @@ pub async fn create_token(db: &SqlitePool, p: &Principal, name: &str) -> Result<
     )
     .await?;
     tx.commit().await?;
-    Ok(NewToken { id, name: name.to_string(), token: secret })
+    Ok(NewToken {
+        id,
+        name: name.to_string(),
+        token: secret,
+    })
 }
 
 pub async fn list_tokens(db: &SqlitePool, p: &Principal) -> Result<Vec<TokenInfo>> {
@@ -534,7 +611,10 @@ pub async fn revoke_token(db: &SqlitePool, p: &Principal, id: i64) -> Result<()>
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(RegistryError::NotFound { entity: "api_token", id });
+        return Err(RegistryError::NotFound {
+            entity: "api_token",
+            id,
+        });
     }
     audit::write(
         &mut tx,

@@ -26,15 +26,27 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    migrator().run(&pool).await.map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    migrator()
+        .run(&pool)
+        .await
+        .map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
     Ok(pool)
 }
 
 /// A private in-memory database for tests.
 pub async fn open_memory() -> Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-    migrator().run(&pool).await.map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    migrator()
+        .run(&pool)
+        .await
+        .map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
     Ok(pool)
 }

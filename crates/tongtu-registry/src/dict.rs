@@ -46,8 +46,14 @@ pub const PROTOCOL_VERSIONS: &[Code] = &[
 ];
 
 /// Plate colour codes (JT/T 697.7).
-pub const PLATE_COLORS: &[(i64, &str, &str)] =
-    &[(1, "蓝", "Blue"), (2, "黄", "Yellow"), (3, "黑", "Black"), (4, "白", "White"), (5, "绿", "Green"), (9, "其他", "Other")];
+pub const PLATE_COLORS: &[(i64, &str, &str)] = &[
+    (1, "蓝", "Blue"),
+    (2, "黄", "Yellow"),
+    (3, "黑", "Black"),
+    (4, "白", "White"),
+    (5, "绿", "Green"),
+    (9, "其他", "Other"),
+];
 
 /// Vehicle classes that carry passengers (两客).
 pub fn is_passenger_class(code: &str) -> bool {
@@ -64,10 +70,19 @@ pub fn plate_color_from(value: &str) -> Option<i64> {
     let v = value.trim();
     PLATE_COLORS
         .iter()
-        .find(|(code, zh, en)| code.to_string() == v || *zh == v || format!("{zh}色") == v || en.eq_ignore_ascii_case(v))
+        .find(|(code, zh, en)| {
+            code.to_string() == v
+                || *zh == v
+                || format!("{zh}色") == v
+                || en.eq_ignore_ascii_case(v)
+        })
         .map(|(code, _, _)| *code)
 }
 
 pub fn plate_color_zh(code: i64) -> &'static str {
-    PLATE_COLORS.iter().find(|(c, _, _)| *c == code).map(|(_, zh, _)| *zh).unwrap_or("?")
+    PLATE_COLORS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, zh, _)| *zh)
+        .unwrap_or("?")
 }

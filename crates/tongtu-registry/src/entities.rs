@@ -16,7 +16,12 @@ pub struct CodeList(pub Vec<String>);
 
 impl From<String> for CodeList {
     fn from(s: String) -> Self {
-        CodeList(s.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect())
+        CodeList(
+            s.split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )
     }
 }
 
@@ -26,12 +31,42 @@ impl CodeList {
     }
 }
 
-const fn col(name: &'static str, zh: &'static str, en: &'static str, kind: ColKind, required: bool, example: &'static str) -> Col {
-    Col { name, zh, en, kind, required, dict: None, example }
+const fn col(
+    name: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    kind: ColKind,
+    required: bool,
+    example: &'static str,
+) -> Col {
+    Col {
+        name,
+        zh,
+        en,
+        kind,
+        required,
+        dict: None,
+        example,
+    }
 }
 
-const fn dict_col(name: &'static str, zh: &'static str, en: &'static str, kind: ColKind, dict: &'static [Code], example: &'static str) -> Col {
-    Col { name, zh, en, kind, required: true, dict: Some(dict), example }
+const fn dict_col(
+    name: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    kind: ColKind,
+    dict: &'static [Code],
+    example: &'static str,
+) -> Col {
+    Col {
+        name,
+        zh,
+        en,
+        kind,
+        required: true,
+        dict: Some(dict),
+        example,
+    }
 }
 
 fn text(s: &str) -> Val {
@@ -49,15 +84,28 @@ fn required(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str)
 
 fn check_code(errors: &mut Vec<FieldError>, field: &str, label: &str, d: &[Code], value: &str) {
     if !value.is_empty() && !d.iter().any(|c| c.code == value) {
-        let allowed: Vec<String> = d.iter().map(|c| format!("{}（{}）", c.code, c.zh)).collect();
-        errors.push(FieldError::new(field, format!("{label} {value:?} 无效，可选：{}", allowed.join("、"))));
+        let allowed: Vec<String> = d
+            .iter()
+            .map(|c| format!("{}（{}）", c.code, c.zh))
+            .collect();
+        errors.push(FieldError::new(
+            field,
+            format!("{label} {value:?} 无效，可选：{}", allowed.join("、")),
+        ));
     }
 }
 
 fn check_phone(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str) {
     let digits = value.chars().filter(|c| c.is_ascii_digit()).count();
-    if !value.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ') || !(7..=15).contains(&digits) {
-        errors.push(FieldError::new(field, format!("{label} {value:?} 无效：应为 7–15 位数字（可含 -）")));
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        || !(7..=15).contains(&digits)
+    {
+        errors.push(FieldError::new(
+            field,
+            format!("{label} {value:?} 无效：应为 7–15 位数字（可含 -）"),
+        ));
     }
 }
 
@@ -114,19 +162,81 @@ impl Record for Enterprise {
     const VIEW: &'static str = "enterprises_v";
     const ZH: &'static str = "企业";
     const COLUMNS: &'static [Col] = &[
-        col("name", "企业名称", "Name", ColKind::Text, true, "阳江市示例客运有限公司"),
-        col("uscc", "统一社会信用代码", "USCC", ColKind::Text, true, "91441700MA4UQXK21F"),
-        dict_col("business_types", "经营范围", "Business types", ColKind::CodeList, dict::BUSINESS_TYPES, "班线客运、旅游包车"),
-        col("licence_no", "道路运输经营许可证号", "Licence number", ColKind::Text, true, "粤交运管许可阳字441700000001号"),
-        col("region_id", "所属辖区", "Region", ColKind::RegionRef, true, "江城区"),
-        col("contact_name", "联系人", "Contact", ColKind::Text, true, "李明"),
-        col("contact_phone", "联系电话", "Contact phone", ColKind::Text, true, "0662-3312345"),
-        col("address", "地址", "Address", ColKind::Text, false, "阳江市江城区东风二路 1 号"),
+        col(
+            "name",
+            "企业名称",
+            "Name",
+            ColKind::Text,
+            true,
+            "阳江市示例客运有限公司",
+        ),
+        col(
+            "uscc",
+            "统一社会信用代码",
+            "USCC",
+            ColKind::Text,
+            true,
+            "91441700MA4UQXK21F",
+        ),
+        dict_col(
+            "business_types",
+            "经营范围",
+            "Business types",
+            ColKind::CodeList,
+            dict::BUSINESS_TYPES,
+            "班线客运、旅游包车",
+        ),
+        col(
+            "licence_no",
+            "道路运输经营许可证号",
+            "Licence number",
+            ColKind::Text,
+            true,
+            "粤交运管许可阳字441700000001号",
+        ),
+        col(
+            "region_id",
+            "所属辖区",
+            "Region",
+            ColKind::RegionRef,
+            true,
+            "江城区",
+        ),
+        col(
+            "contact_name",
+            "联系人",
+            "Contact",
+            ColKind::Text,
+            true,
+            "李明",
+        ),
+        col(
+            "contact_phone",
+            "联系电话",
+            "Contact phone",
+            ColKind::Text,
+            true,
+            "0662-3312345",
+        ),
+        col(
+            "address",
+            "地址",
+            "Address",
+            ColKind::Text,
+            false,
+            "阳江市江城区东风二路 1 号",
+        ),
     ];
     const SEARCH: &'static [&'static str] = &["name", "uscc", "licence_no"];
     const FILTERS: &'static [Filter] = &[
-        Filter { name: "region_id", kind: ColKind::Int },
-        Filter { name: "business_type", kind: ColKind::CodeList },
+        Filter {
+            name: "region_id",
+            kind: ColKind::Int,
+        },
+        Filter {
+            name: "business_type",
+            kind: ColKind::CodeList,
+        },
     ];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["uscc"], &["name"]];
     const BUREAU_ONLY_WRITE: bool = true;
@@ -160,7 +270,13 @@ impl Record for Enterprise {
             e.push(FieldError::new("business_types", "至少选择一项经营范围"));
         }
         for b in &i.business_types {
-            check_code(&mut e, "business_types", "经营范围", dict::BUSINESS_TYPES, b);
+            check_code(
+                &mut e,
+                "business_types",
+                "经营范围",
+                dict::BUSINESS_TYPES,
+                b,
+            );
         }
         required(&mut e, "licence_no", "道路运输经营许可证号", &i.licence_no);
         required(&mut e, "contact_name", "联系人", &i.contact_name);
@@ -223,22 +339,90 @@ impl Record for Vehicle {
     const ZH: &'static str = "车辆";
     const COLUMNS: &'static [Col] = &[
         col("plate", "车牌号", "Plate", ColKind::Text, true, "粤Q12345"),
-        col("plate_color", "车牌颜色", "Plate colour", ColKind::PlateColor, true, "黄"),
-        col("vin", "车辆识别代号", "VIN", ColKind::Text, true, "LSVAM4187C2184847"),
-        dict_col("vehicle_class", "车辆类型", "Vehicle class", ColKind::Text, dict::VEHICLE_CLASSES, "班线客车"),
+        col(
+            "plate_color",
+            "车牌颜色",
+            "Plate colour",
+            ColKind::PlateColor,
+            true,
+            "黄",
+        ),
+        col(
+            "vin",
+            "车辆识别代号",
+            "VIN",
+            ColKind::Text,
+            true,
+            "LSVAM4187C2184847",
+        ),
+        dict_col(
+            "vehicle_class",
+            "车辆类型",
+            "Vehicle class",
+            ColKind::Text,
+            dict::VEHICLE_CLASSES,
+            "班线客车",
+        ),
         col("seats", "核定座位", "Seats", ColKind::Int, false, "45"),
-        col("tonnage_kg", "核定载质量(kg)", "Payload (kg)", ColKind::Int, false, ""),
-        col("transport_cert_no", "道路运输证号", "Transport certificate", ColKind::Text, true, "441702000123"),
-        col("enterprise_id", "所属企业（统一社会信用代码）", "Enterprise (USCC)", ColKind::EnterpriseRef, true, "91441700MA4UQXK21F"),
-        dict_col("status", "营运状态", "Status", ColKind::Text, dict::VEHICLE_STATUSES, "营运"),
-        col("line_km", "班线里程(km)", "Line length (km)", ColKind::Int, false, "380"),
+        col(
+            "tonnage_kg",
+            "核定载质量(kg)",
+            "Payload (kg)",
+            ColKind::Int,
+            false,
+            "",
+        ),
+        col(
+            "transport_cert_no",
+            "道路运输证号",
+            "Transport certificate",
+            ColKind::Text,
+            true,
+            "441702000123",
+        ),
+        col(
+            "enterprise_id",
+            "所属企业（统一社会信用代码）",
+            "Enterprise (USCC)",
+            ColKind::EnterpriseRef,
+            true,
+            "91441700MA4UQXK21F",
+        ),
+        dict_col(
+            "status",
+            "营运状态",
+            "Status",
+            ColKind::Text,
+            dict::VEHICLE_STATUSES,
+            "营运",
+        ),
+        col(
+            "line_km",
+            "班线里程(km)",
+            "Line length (km)",
+            ColKind::Int,
+            false,
+            "380",
+        ),
     ];
     const SEARCH: &'static [&'static str] = &["plate", "vin", "transport_cert_no"];
     const FILTERS: &'static [Filter] = &[
-        Filter { name: "enterprise_id", kind: ColKind::Int },
-        Filter { name: "vehicle_class", kind: ColKind::Text },
-        Filter { name: "status", kind: ColKind::Text },
-        Filter { name: "region_id", kind: ColKind::Int },
+        Filter {
+            name: "enterprise_id",
+            kind: ColKind::Int,
+        },
+        Filter {
+            name: "vehicle_class",
+            kind: ColKind::Text,
+        },
+        Filter {
+            name: "status",
+            kind: ColKind::Text,
+        },
+        Filter {
+            name: "region_id",
+            kind: ColKind::Int,
+        },
     ];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["plate", "plate_color"], &["vin"]];
 
@@ -279,12 +463,29 @@ impl Record for Vehicle {
             }
         }
         if required(&mut e, "vehicle_class", "车辆类型", &i.vehicle_class) {
-            check_code(&mut e, "vehicle_class", "车辆类型", dict::VEHICLE_CLASSES, &i.vehicle_class);
+            check_code(
+                &mut e,
+                "vehicle_class",
+                "车辆类型",
+                dict::VEHICLE_CLASSES,
+                &i.vehicle_class,
+            );
         }
         if required(&mut e, "status", "营运状态", &i.status) {
-            check_code(&mut e, "status", "营运状态", dict::VEHICLE_STATUSES, &i.status);
+            check_code(
+                &mut e,
+                "status",
+                "营运状态",
+                dict::VEHICLE_STATUSES,
+                &i.status,
+            );
         }
-        required(&mut e, "transport_cert_no", "道路运输证号", &i.transport_cert_no);
+        required(
+            &mut e,
+            "transport_cert_no",
+            "道路运输证号",
+            &i.transport_cert_no,
+        );
         let passenger = dict::is_passenger_class(&i.vehicle_class);
         match (passenger, i.seats, i.tonnage_kg) {
             (true, None, _) => e.push(FieldError::new("seats", "客运车辆必须填写核定座位")),
@@ -294,13 +495,22 @@ impl Record for Vehicle {
             _ => {}
         }
         if let Some(s) = i.seats.filter(|s| !(1..=120).contains(s)) {
-            e.push(FieldError::new("seats", format!("核定座位 {s} 超出范围 1–120")));
+            e.push(FieldError::new(
+                "seats",
+                format!("核定座位 {s} 超出范围 1–120"),
+            ));
         }
         if let Some(t) = i.tonnage_kg.filter(|t| !(1..=100_000).contains(t)) {
-            e.push(FieldError::new("tonnage_kg", format!("核定载质量 {t} kg 超出范围 1–100000")));
+            e.push(FieldError::new(
+                "tonnage_kg",
+                format!("核定载质量 {t} kg 超出范围 1–100000"),
+            ));
         }
         if let Some(l) = i.line_km.filter(|l| !(1..=5_000).contains(l)) {
-            e.push(FieldError::new("line_km", format!("班线里程 {l} km 超出范围 1–5000")));
+            e.push(FieldError::new(
+                "line_km",
+                format!("班线里程 {l} km 超出范围 1–5000"),
+            ));
         }
         e
     }
@@ -350,14 +560,52 @@ impl Record for Driver {
     const ZH: &'static str = "驾驶员";
     const COLUMNS: &'static [Col] = &[
         col("name", "姓名", "Name", ColKind::Text, true, "张伟"),
-        col("id_number", "身份证号", "ID number", ColKind::Text, true, "11010519491231002X"),
-        col("phone", "手机号", "Phone", ColKind::Text, true, "13800138000"),
-        col("qualification_cert_no", "从业资格证号", "Qualification certificate", ColKind::Text, true, "4417021990010112345"),
-        col("enterprise_id", "所属企业（统一社会信用代码）", "Enterprise (USCC)", ColKind::EnterpriseRef, true, "91441700MA4UQXK21F"),
-        col("vehicle_id", "驾驶车辆（车牌号）", "Vehicle (plate)", ColKind::VehicleRef, false, ""),
+        col(
+            "id_number",
+            "身份证号",
+            "ID number",
+            ColKind::Text,
+            true,
+            "11010519491231002X",
+        ),
+        col(
+            "phone",
+            "手机号",
+            "Phone",
+            ColKind::Text,
+            true,
+            "13800138000",
+        ),
+        col(
+            "qualification_cert_no",
+            "从业资格证号",
+            "Qualification certificate",
+            ColKind::Text,
+            true,
+            "4417021990010112345",
+        ),
+        col(
+            "enterprise_id",
+            "所属企业（统一社会信用代码）",
+            "Enterprise (USCC)",
+            ColKind::EnterpriseRef,
+            true,
+            "91441700MA4UQXK21F",
+        ),
+        col(
+            "vehicle_id",
+            "驾驶车辆（车牌号）",
+            "Vehicle (plate)",
+            ColKind::VehicleRef,
+            false,
+            "",
+        ),
     ];
     const SEARCH: &'static [&'static str] = &["name", "qualification_cert_no", "plate"];
-    const FILTERS: &'static [Filter] = &[Filter { name: "enterprise_id", kind: ColKind::Int }];
+    const FILTERS: &'static [Filter] = &[Filter {
+        name: "enterprise_id",
+        kind: ColKind::Int,
+    }];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["id_number"]];
 
     fn id(&self) -> i64 {
@@ -386,7 +634,12 @@ impl Record for Driver {
         if required(&mut e, "phone", "手机号", &i.phone) {
             check_phone(&mut e, "phone", "手机号", i.phone.trim());
         }
-        required(&mut e, "qualification_cert_no", "从业资格证号", &i.qualification_cert_no);
+        required(
+            &mut e,
+            "qualification_cert_no",
+            "从业资格证号",
+            &i.qualification_cert_no,
+        );
         e
     }
 
@@ -399,7 +652,9 @@ impl Record for Driver {
     }
 
     fn keep_hidden(input: &mut DriverInput, before: &Driver) {
-        if input.id_number.trim().is_empty() || input.id_number == validate::mask_id_number(&before.id_number) {
+        if input.id_number.trim().is_empty()
+            || input.id_number == validate::mask_id_number(&before.id_number)
+        {
             input.id_number = before.id_number.clone();
         }
     }
@@ -457,20 +712,71 @@ impl Record for Terminal {
     const VIEW: &'static str = "terminals_v";
     const ZH: &'static str = "终端";
     const COLUMNS: &'static [Col] = &[
-        col("phone", "SIM 卡号", "SIM number", ColKind::Text, true, "013800138000"),
-        col("terminal_id", "终端 ID", "Terminal ID", ColKind::Text, true, "T001234"),
-        col("manufacturer", "制造商", "Manufacturer", ColKind::Text, true, "70111"),
+        col(
+            "phone",
+            "SIM 卡号",
+            "SIM number",
+            ColKind::Text,
+            true,
+            "013800138000",
+        ),
+        col(
+            "terminal_id",
+            "终端 ID",
+            "Terminal ID",
+            ColKind::Text,
+            true,
+            "T001234",
+        ),
+        col(
+            "manufacturer",
+            "制造商",
+            "Manufacturer",
+            ColKind::Text,
+            true,
+            "70111",
+        ),
         col("model", "终端型号", "Model", ColKind::Text, true, "YJ-808G"),
-        dict_col("protocol_version", "协议版本", "Protocol version", ColKind::Text, dict::PROTOCOL_VERSIONS, "2013"),
-        col("enterprise_id", "所属企业（统一社会信用代码）", "Enterprise (USCC)", ColKind::EnterpriseRef, true, "91441700MA4UQXK21F"),
-        col("vehicle_id", "绑定车辆（车牌号）", "Vehicle (plate)", ColKind::VehicleRef, false, ""),
+        dict_col(
+            "protocol_version",
+            "协议版本",
+            "Protocol version",
+            ColKind::Text,
+            dict::PROTOCOL_VERSIONS,
+            "2013",
+        ),
+        col(
+            "enterprise_id",
+            "所属企业（统一社会信用代码）",
+            "Enterprise (USCC)",
+            ColKind::EnterpriseRef,
+            true,
+            "91441700MA4UQXK21F",
+        ),
+        col(
+            "vehicle_id",
+            "绑定车辆（车牌号）",
+            "Vehicle (plate)",
+            ColKind::VehicleRef,
+            false,
+            "",
+        ),
         col("active", "启用", "Active", ColKind::Bool, true, "是"),
     ];
     const SEARCH: &'static [&'static str] = &["phone", "terminal_id", "plate"];
     const FILTERS: &'static [Filter] = &[
-        Filter { name: "enterprise_id", kind: ColKind::Int },
-        Filter { name: "active", kind: ColKind::Bool },
-        Filter { name: "bound", kind: ColKind::Bool },
+        Filter {
+            name: "enterprise_id",
+            kind: ColKind::Int,
+        },
+        Filter {
+            name: "active",
+            kind: ColKind::Bool,
+        },
+        Filter {
+            name: "bound",
+            kind: ColKind::Bool,
+        },
     ];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["phone"]];
 
@@ -494,7 +800,13 @@ impl Record for Terminal {
     fn validate(i: &TerminalInput) -> Vec<FieldError> {
         let mut e = Vec::new();
         if required(&mut e, "protocol_version", "协议版本", &i.protocol_version) {
-            check_code(&mut e, "protocol_version", "协议版本", dict::PROTOCOL_VERSIONS, &i.protocol_version);
+            check_code(
+                &mut e,
+                "protocol_version",
+                "协议版本",
+                dict::PROTOCOL_VERSIONS,
+                &i.protocol_version,
+            );
         }
         if required(&mut e, "phone", "SIM 卡号", &i.phone) {
             if let Err(m) = validate::check_terminal_phone(i.phone.trim(), &i.protocol_version) {
@@ -503,8 +815,16 @@ impl Record for Terminal {
         }
         // Field widths of the 0x0100 register body: 7 bytes (2011), 7 (2013), 30 (2019).
         let id_max = if i.protocol_version == "2019" { 30 } else { 7 };
-        if required(&mut e, "terminal_id", "终端 ID", &i.terminal_id) && i.terminal_id.trim().len() > id_max {
-            e.push(FieldError::new("terminal_id", format!("终端 ID 最长 {id_max} 字节（JT/T 808-{}）", i.protocol_version)));
+        if required(&mut e, "terminal_id", "终端 ID", &i.terminal_id)
+            && i.terminal_id.trim().len() > id_max
+        {
+            e.push(FieldError::new(
+                "terminal_id",
+                format!(
+                    "终端 ID 最长 {id_max} 字节（JT/T 808-{}）",
+                    i.protocol_version
+                ),
+            ));
         }
         required(&mut e, "manufacturer", "制造商", &i.manufacturer);
         required(&mut e, "model", "终端型号", &i.model);

@@ -51,15 +51,21 @@ impl Refs {
                 .bind(scope)
                 .fetch_all(db)
                 .await?;
-        let regions: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM regions").fetch_all(db).await?;
-        let vehicles: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, plate FROM vehicles WHERE ($1 IS NULL OR enterprise_id = $1)")
-                .bind(scope)
-                .fetch_all(db)
-                .await?;
+        let regions: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM regions")
+            .fetch_all(db)
+            .await?;
+        let vehicles: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, plate FROM vehicles WHERE ($1 IS NULL OR enterprise_id = $1)",
+        )
+        .bind(scope)
+        .fetch_all(db)
+        .await?;
         let mut vehicles_by_plate: HashMap<String, Vec<i64>> = HashMap::new();
         for (id, plate) in &vehicles {
-            vehicles_by_plate.entry(plate.clone()).or_default().push(*id);
+            vehicles_by_plate
+                .entry(plate.clone())
+                .or_default()
+                .push(*id);
         }
         Ok(Refs {
             enterprise_by_uscc: ents.iter().map(|(i, u)| (u.clone(), *i)).collect(),
@@ -88,7 +94,13 @@ fn cell_text(value: &Value, col: &Col, refs: &Refs) -> Option<String> {
             .as_array()?
             .iter()
             .filter_map(Value::as_str)
-            .map(|c| col.dict.and_then(|d| dict::lookup(d, c)).map(|x| x.zh).unwrap_or(c).to_string())
+            .map(|c| {
+                col.dict
+                    .and_then(|d| dict::lookup(d, c))
+                    .map(|x| x.zh)
+                    .unwrap_or(c)
+                    .to_string()
+            })
             .collect::<Vec<_>>()
             .join("、"),
         ColKind::EnterpriseRef => refs.uscc_by_enterprise.get(&id?)?.clone(),
@@ -105,9 +117,15 @@ fn header_format() -> Format {
 fn write_headers(ws: &mut rust_xlsxwriter::Worksheet, cols: &[Col]) -> Result<()> {
     let bold = header_format();
     for (c, col) in cols.iter().enumerate() {
-        let title = if col.required { format!("{}*", col.zh) } else { col.zh.to_string() };
-        ws.write_string_with_format(0, c as u16, title, &bold).map_err(xlsx_err)?;
-        ws.set_column_width(c as u16, (col.zh.chars().count() as f64 * 2.2).max(14.0)).map_err(xlsx_err)?;
+        let title = if col.required {
+            format!("{}*", col.zh)
+        } else {
+            col.zh.to_string()
+        };
+        ws.write_string_with_format(0, c as u16, title, &bold)
+            .map_err(xlsx_err)?;
+        ws.set_column_width(c as u16, (col.zh.chars().count() as f64 * 2.2).max(14.0))
+            .map_err(xlsx_err)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
     Ok(())
@@ -130,14 +148,18 @@ pub async fn export<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) ->
     for (r, rec) in rows.iter().enumerate() {
         let json = serde_json::to_value(rec).map_err(|e| RegistryError::Internal(e.to_string()))?;
         for (c, col) in R::COLUMNS.iter().enumerate() {
-            let Some(v) = json.get(col.name) else { continue };
+            let Some(v) = json.get(col.name) else {
+                continue;
+            };
             match (col.kind, v.as_i64()) {
                 (ColKind::Int, Some(n)) => {
-                    ws.write_number((r + 1) as u32, c as u16, n as f64).map_err(xlsx_err)?;
+                    ws.write_number((r + 1) as u32, c as u16, n as f64)
+                        .map_err(xlsx_err)?;
                 }
                 _ => {
                     if let Some(s) = cell_text(v, col, &refs) {
-                        ws.write_string((r + 1) as u32, c as u16, s).map_err(xlsx_err)?;
+                        ws.write_string((r + 1) as u32, c as u16, s)
+                            .map_err(xlsx_err)?;
                     }
                 }
             }
@@ -153,7 +175,8 @@ pub fn template<R: Record>() -> Result<Vec<u8>> {
     write_headers(ws, R::COLUMNS)?;
     let grey = Format::new().set_font_color(0x808080);
     for (c, col) in R::COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, col.example, &grey).map_err(xlsx_err)?;
+        ws.write_string_with_format(1, c as u16, col.example, &grey)
+            .map_err(xlsx_err)?;
     }
     wb.save_to_buffer().map_err(xlsx_err)
 }
@@ -185,13 +208,22 @@ fn cell_value(col: &Col, text: &str, refs: &Refs) -> std::result::Result<Value, 
     }
     match col.kind {
         ColKind::Text => match col.dict {
-            Some(d) => dict::lookup(d, text).map(|c| Value::String(c.code.into())).ok_or_else(|| {
-                let allowed: Vec<&str> = d.iter().map(|c| c.zh).collect();
-                format!("{text:?} 不是有效的{}，可选：{}", col.zh, allowed.join("、"))
-            }),
+            Some(d) => dict::lookup(d, text)
+                .map(|c| Value::String(c.code.into()))
+                .ok_or_else(|| {
+                    let allowed: Vec<&str> = d.iter().map(|c| c.zh).collect();
+                    format!(
+                        "{text:?} 不是有效的{}，可选：{}",
+                        col.zh,
+                        allowed.join("、")
+                    )
+                }),
             None => Ok(Value::String(text.to_string())),
         },
-        ColKind::Int => text.parse::<i64>().map(Value::from).map_err(|_| format!("{text:?} 不是整数")),
+        ColKind::Int => text
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} 不是整数")),
         ColKind::Bool => match text {
             "是" | "true" | "TRUE" | "1" | "Y" | "y" => Ok(Value::Bool(true)),
             "否" | "false" | "FALSE" | "0" | "N" | "n" => Ok(Value::Bool(false)),
@@ -200,7 +232,11 @@ fn cell_value(col: &Col, text: &str, refs: &Refs) -> std::result::Result<Value, 
         ColKind::CodeList => {
             let d = col.dict.unwrap_or(&[]);
             let mut codes = Vec::new();
-            for part in text.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|s| !s.is_empty()) {
+            for part in text
+                .split(['、', ',', '，', ';', '；'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
                 match dict::lookup(d, part) {
                     Some(c) => codes.push(Value::String(c.code.into())),
                     None => return Err(format!("{part:?} 不是有效的{}", col.zh)),
@@ -216,12 +252,16 @@ fn cell_value(col: &Col, text: &str, refs: &Refs) -> std::result::Result<Value, 
             .get(text)
             .map(|i| Value::from(*i))
             .ok_or_else(|| format!("统一社会信用代码为 {text} 的企业不存在或不可见")),
-        ColKind::RegionRef => {
-            refs.region_by_name.get(text).map(|i| Value::from(*i)).ok_or_else(|| format!("辖区 {text:?} 不存在"))
-        }
+        ColKind::RegionRef => refs
+            .region_by_name
+            .get(text)
+            .map(|i| Value::from(*i))
+            .ok_or_else(|| format!("辖区 {text:?} 不存在")),
         ColKind::VehicleRef => match refs.vehicles_by_plate.get(text).map(Vec::as_slice) {
             Some([one]) => Ok(Value::from(*one)),
-            Some([_, _, ..]) => Err(format!("车牌号 {text} 对应多辆车（不同车牌颜色），无法确定")),
+            Some([_, _, ..]) => Err(format!(
+                "车牌号 {text} 对应多辆车（不同车牌颜色），无法确定"
+            )),
             _ => Err(format!("车牌号 {text} 的车辆不存在或不可见")),
         },
     }
@@ -250,7 +290,9 @@ pub async fn import<R: Record>(db: &SqlitePool, p: &Principal, bytes: &[u8]) -> 
     let mut errors = Vec::new();
     let mut positions: Vec<Option<usize>> = Vec::new();
     for col in R::COLUMNS {
-        let pos = header.iter().position(|h| h == col.zh || h == col.en || h == col.name);
+        let pos = header
+            .iter()
+            .position(|h| h == col.zh || h == col.en || h == col.name);
         if pos.is_none() && col.required {
             errors.push(CellError {
                 row: excel_row(0),
@@ -274,13 +316,18 @@ pub async fn import<R: Record>(db: &SqlitePool, p: &Principal, bytes: &[u8]) -> 
             continue;
         }
         if inputs.len() >= MAX_IMPORT_ROWS {
-            return Err(RegistryError::BadRequest(format!("一次最多导入 {MAX_IMPORT_ROWS} 行")));
+            return Err(RegistryError::BadRequest(format!(
+                "一次最多导入 {MAX_IMPORT_ROWS} 行"
+            )));
         }
         let mut obj = Map::new();
         let mut texts = HashMap::new();
         let mut row_ok = true;
         for (col, pos) in R::COLUMNS.iter().zip(&positions) {
-            let text = pos.and_then(|p| row.get(p)).map(data_text).unwrap_or_default();
+            let text = pos
+                .and_then(|p| row.get(p))
+                .map(data_text)
+                .unwrap_or_default();
             match cell_value(col, &text, &refs) {
                 Ok(v) => {
                     obj.insert(col.name.into(), v);
@@ -298,10 +345,16 @@ pub async fn import<R: Record>(db: &SqlitePool, p: &Principal, bytes: &[u8]) -> 
             texts.insert(col.name, text);
         }
         for (k, key) in R::UNIQUE.iter().enumerate() {
-            let joined: Vec<&str> = key.iter().map(|n| texts.get(n).map(String::as_str).unwrap_or("")).collect();
+            let joined: Vec<&str> = key
+                .iter()
+                .map(|n| texts.get(n).map(String::as_str).unwrap_or(""))
+                .collect();
             let joined = joined.join("\u{1f}");
             if let Some(first) = seen[k].get(&joined) {
-                let idx = R::COLUMNS.iter().position(|c| c.name == key[0]).unwrap_or(0);
+                let idx = R::COLUMNS
+                    .iter()
+                    .position(|c| c.name == key[0])
+                    .unwrap_or(0);
                 errors.push(CellError {
                     row: sheet_row,
                     column: positions[idx].map(&excel_col).unwrap_or_else(|| "-".into()),
@@ -318,7 +371,12 @@ pub async fn import<R: Record>(db: &SqlitePool, p: &Principal, bytes: &[u8]) -> 
         }
         match serde_json::from_value::<R::Input>(Value::Object(obj)) {
             Ok(input) => inputs.push((sheet_row, input)),
-            Err(e) => errors.push(CellError { row: sheet_row, column: "-".into(), header: "-".into(), reason: e.to_string() }),
+            Err(e) => errors.push(CellError {
+                row: sheet_row,
+                column: "-".into(),
+                header: "-".into(),
+                reason: e.to_string(),
+            }),
         }
     }
 
@@ -332,14 +390,22 @@ pub async fn import<R: Record>(db: &SqlitePool, p: &Principal, bytes: &[u8]) -> 
                     let idx = R::COLUMNS.iter().position(|c| c.name == f.field);
                     errors.push(CellError {
                         row: *sheet_row,
-                        column: idx.and_then(|i| positions[i]).map(&excel_col).unwrap_or_else(|| "-".into()),
+                        column: idx
+                            .and_then(|i| positions[i])
+                            .map(&excel_col)
+                            .unwrap_or_else(|| "-".into()),
                         header: idx.map(|i| R::COLUMNS[i].zh).unwrap_or("-").into(),
                         reason: f.message,
                     });
                 }
             }
             Err(RegistryError::Forbidden(m) | RegistryError::Conflict(m)) => {
-                errors.push(CellError { row: *sheet_row, column: "-".into(), header: "-".into(), reason: m })
+                errors.push(CellError {
+                    row: *sheet_row,
+                    column: "-".into(),
+                    header: "-".into(),
+                    reason: m,
+                })
             }
             Err(e) => return Err(e),
         }

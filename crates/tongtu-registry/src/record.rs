@@ -156,9 +156,7 @@ fn parse_filter(f: &Filter, raw: &str) -> Result<Val> {
         | ColKind::EnterpriseRef
         | ColKind::VehicleRef
         | ColKind::RegionRef
-        | ColKind::PlateColor => {
-            Val::Int(Some(raw.parse().map_err(|_| bad())?))
-        }
+        | ColKind::PlateColor => Val::Int(Some(raw.parse().map_err(|_| bad())?)),
         ColKind::Bool => Val::Bool(match raw {
             "true" | "1" => true,
             "false" | "0" => false,
@@ -177,16 +175,25 @@ fn where_clause<R: Record>(p: &Principal, q: &ListQuery) -> Result<(String, Vec<
     let search: Vec<String> = R::SEARCH.iter().map(|c| format!("{c} LIKE $2")).collect();
     sql.push_str(&search.join(" OR "));
     sql.push_str("))");
-    let pattern = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
-        let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        format!("%{escaped}%")
-    });
+    let pattern =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let escaped = s
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
     if pattern.is_some() {
         sql = sql.replace("LIKE $2", "LIKE $2 ESCAPE '\\'");
     }
     let mut vals = vec![Val::Int(p.enterprise_scope()), Val::Text(pattern)];
     for f in R::FILTERS {
-        let Some(raw) = q.filters.get(f.name).filter(|s| !s.is_empty()) else { continue };
+        let Some(raw) = q.filters.get(f.name).filter(|s| !s.is_empty()) else {
+            continue;
+        };
         vals.push(parse_filter(f, raw)?);
         let n = vals.len();
         if f.kind == ColKind::CodeList {
@@ -223,15 +230,22 @@ pub async fn list<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) -> R
     for v in vals {
         query = bind_val_as(query, v);
     }
-    let mut items =
-        query.bind(q.cursor.unwrap_or(0)).bind(limit as i64 + 1).fetch_all(db).await?;
+    let mut items = query
+        .bind(q.cursor.unwrap_or(0))
+        .bind(limit as i64 + 1)
+        .fetch_all(db)
+        .await?;
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(|r| r.id().to_string())
     } else {
         None
     };
-    Ok(Page { items, next_cursor, total })
+    Ok(Page {
+        items,
+        next_cursor,
+        total,
+    })
 }
 
 /// Every record matching the query (no paging), for exports.
@@ -245,19 +259,20 @@ pub async fn list_all<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) 
     Ok(query.fetch_all(db).await?)
 }
 
-async fn fetch_scoped<R: Record>(
-    conn: &mut SqliteConnection,
-    p: &Principal,
-    id: i64,
-) -> Result<R> {
-    let sql =
-        format!("SELECT * FROM {} WHERE id = $1 AND ($2 IS NULL OR enterprise_id = $2)", R::VIEW);
+async fn fetch_scoped<R: Record>(conn: &mut SqliteConnection, p: &Principal, id: i64) -> Result<R> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE id = $1 AND ($2 IS NULL OR enterprise_id = $2)",
+        R::VIEW
+    );
     sqlx::query_as::<_, R>(&sql)
         .bind(id)
         .bind(p.enterprise_scope())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(RegistryError::NotFound { entity: R::ENTITY, id })
+        .ok_or(RegistryError::NotFound {
+            entity: R::ENTITY,
+            id,
+        })
 }
 
 /// One record, if `p` may see it (another enterprise's record is "not found").
@@ -267,9 +282,14 @@ pub async fn get<R: Record>(db: &SqlitePool, p: &Principal, id: i64) -> Result<R
 }
 
 fn check_write_scope<R: Record>(p: &Principal, input_values: &[Val]) -> Result<()> {
-    let Some(scope) = p.enterprise_scope() else { return Ok(()) };
+    let Some(scope) = p.enterprise_scope() else {
+        return Ok(());
+    };
     if R::BUREAU_ONLY_WRITE {
-        return Err(RegistryError::Forbidden(format!("企业用户不能修改{}档案", R::ZH)));
+        return Err(RegistryError::Forbidden(format!(
+            "企业用户不能修改{}档案",
+            R::ZH
+        )));
     }
     let owner = R::COLUMNS
         .iter()
@@ -277,7 +297,9 @@ fn check_write_scope<R: Record>(p: &Principal, input_values: &[Val]) -> Result<(
         .and_then(|i| input_values.get(i))
         .and_then(Val::as_i64);
     if owner != Some(scope) {
-        return Err(RegistryError::Forbidden("企业用户只能管理本企业的记录".into()));
+        return Err(RegistryError::Forbidden(
+            "企业用户只能管理本企业的记录".into(),
+        ));
     }
     Ok(())
 }
@@ -299,10 +321,11 @@ pub(crate) async fn check_against_db<R: Record>(
         let Some(id) = val.as_i64() else { continue };
         match col.kind {
             ColKind::EnterpriseRef => {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM enterprises WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM enterprises WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
                 if found.is_none() {
                     errors.push(FieldError::new(col.name, format!("{} {id} 不存在", col.zh)));
                 }
@@ -323,7 +346,9 @@ pub(crate) async fn check_against_db<R: Record>(
                         .fetch_optional(&mut *conn)
                         .await?;
                 match found {
-                    None => errors.push(FieldError::new(col.name, format!("{} {id} 不存在", col.zh))),
+                    None => {
+                        errors.push(FieldError::new(col.name, format!("{} {id} 不存在", col.zh)))
+                    }
                     Some(e) if owner.is_some() && Some(e) != owner => errors.push(FieldError::new(
                         col.name,
                         format!("车辆 {id} 不属于所选企业"),
@@ -340,7 +365,10 @@ pub(crate) async fn check_against_db<R: Record>(
         for (i, name) in key.iter().enumerate() {
             sql.push_str(&format!(" AND {name} = ${}", i + 2));
             let idx = R::COLUMNS.iter().position(|c| c.name == *name);
-            binds.push(idx.and_then(|i| values.get(i).cloned()).unwrap_or(Val::Text(None)));
+            binds.push(
+                idx.and_then(|i| values.get(i).cloned())
+                    .unwrap_or(Val::Text(None)),
+            );
         }
         let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(self_id.unwrap_or(-1));
         for v in binds {
@@ -397,7 +425,11 @@ pub(crate) async fn insert_in<R: Record>(
             Val::Bool(b) => q.bind(b),
         };
     }
-    let id = q.bind(Utc::now()).fetch_one(&mut *conn).await.map_err(map_db_error)?;
+    let id = q
+        .bind(Utc::now())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(map_db_error)?;
     let created = fetch_scoped::<R>(conn, &Principal::system(), id).await?;
     audit::write(
         conn,
@@ -443,8 +475,11 @@ pub async fn update<R: Record>(
         return Err(RegistryError::Validation(errors));
     }
     let n = R::COLUMNS.len();
-    let sets: Vec<String> =
-        R::COLUMNS.iter().enumerate().map(|(i, c)| format!("{} = ${}", c.name, i + 1)).collect();
+    let sets: Vec<String> = R::COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+        .collect();
     let sql = format!(
         "UPDATE {} SET {}, updated_at = ${} WHERE id = ${}",
         R::TABLE,
@@ -456,7 +491,11 @@ pub async fn update<R: Record>(
     for v in values {
         q = bind_val(q, v);
     }
-    q.bind(Utc::now()).bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+    q.bind(Utc::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_db_error)?;
     let after = fetch_scoped::<R>(&mut tx, &Principal::system(), id).await?;
     audit::write(
         &mut tx,
@@ -480,10 +519,17 @@ pub async fn delete<R: Record>(db: &SqlitePool, p: &Principal, id: i64) -> Resul
     let mut tx = db.begin().await?;
     let before = fetch_scoped::<R>(&mut tx, p, id).await?;
     if p.enterprise_scope().is_some() && R::BUREAU_ONLY_WRITE {
-        return Err(RegistryError::Forbidden(format!("企业用户不能删除{}档案", R::ZH)));
+        return Err(RegistryError::Forbidden(format!(
+            "企业用户不能删除{}档案",
+            R::ZH
+        )));
     }
     let sql = format!("DELETE FROM {} WHERE id = $1", R::TABLE);
-    sqlx::query(&sql).bind(id).execute(&mut *tx).await.map_err(map_db_error)?;
+    sqlx::query(&sql)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_db_error)?;
     audit::write(
         &mut tx,
         &AuditEntry {
@@ -506,10 +552,14 @@ fn map_db_error(e: sqlx::Error) -> RegistryError {
     if let sqlx::Error::Database(d) = &e {
         let msg = d.message();
         if msg.contains("FOREIGN KEY") {
-            return RegistryError::Conflict("该记录仍被其他档案引用（车辆、终端或驾驶员），请先解除关联".into());
+            return RegistryError::Conflict(
+                "该记录仍被其他档案引用（车辆、终端或驾驶员），请先解除关联".into(),
+            );
         }
         if msg.contains("terminals.vehicle_id") {
-            return RegistryError::Conflict("该车辆已绑定一个启用的终端：一辆车只能有一个启用终端".into());
+            return RegistryError::Conflict(
+                "该车辆已绑定一个启用的终端：一辆车只能有一个启用终端".into(),
+            );
         }
         if msg.contains("UNIQUE") {
             return RegistryError::Conflict(format!("记录重复：{msg}"));
@@ -519,7 +569,11 @@ fn map_db_error(e: sqlx::Error) -> RegistryError {
 }
 
 /// Creates many records in one transaction (seeding, bulk loads): all or nothing.
-pub async fn create_many<R: Record>(db: &SqlitePool, p: &Principal, inputs: &[R::Input]) -> Result<Vec<i64>> {
+pub async fn create_many<R: Record>(
+    db: &SqlitePool,
+    p: &Principal,
+    inputs: &[R::Input],
+) -> Result<Vec<i64>> {
     let mut tx = db.begin().await?;
     let mut ids = Vec::with_capacity(inputs.len());
     for input in inputs {

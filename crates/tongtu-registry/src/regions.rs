@@ -6,7 +6,11 @@ use crate::entities::Region;
 use crate::error::Result;
 
 pub async fn list(db: &SqlitePool) -> Result<Vec<Region>> {
-    Ok(sqlx::query_as("SELECT id, code, name, kind FROM regions ORDER BY code").fetch_all(db).await?)
+    Ok(
+        sqlx::query_as("SELECT id, code, name, kind FROM regions ORDER BY code")
+            .fetch_all(db)
+            .await?,
+    )
 }
 
 /// Inserts or renames a region by its division code.

@@ -30,20 +30,29 @@ pub enum PlateKind {
 pub fn check_plate(plate: &str) -> Result<PlateKind, String> {
     let chars: Vec<char> = plate.chars().collect();
     if chars.len() < 7 {
-        return Err(format!("车牌号 {plate:?} 太短：应为 7 位（燃油车）或 8 位（新能源）"));
+        return Err(format!(
+            "车牌号 {plate:?} 太短：应为 7 位（燃油车）或 8 位（新能源）"
+        ));
     }
     if !PROVINCES.contains(chars[0]) {
-        return Err(format!("车牌号 {plate:?} 首字应为省份简称，实际为 {:?}", chars[0]));
+        return Err(format!(
+            "车牌号 {plate:?} 首字应为省份简称，实际为 {:?}",
+            chars[0]
+        ));
     }
     if !is_plate_letter(chars[1]) {
-        return Err(format!("车牌号 {plate:?} 第 2 位应为发牌机关字母（不含 I、O）"));
+        return Err(format!(
+            "车牌号 {plate:?} 第 2 位应为发牌机关字母（不含 I、O）"
+        ));
     }
     let rest = &chars[2..];
     match rest.len() {
         5 => {
             let (body, last) = rest.split_at(4);
             if !body.iter().all(|&c| is_plate_alnum(c)) {
-                return Err(format!("车牌号 {plate:?} 第 3–6 位只能是数字或字母（不含 I、O）"));
+                return Err(format!(
+                    "车牌号 {plate:?} 第 3–6 位只能是数字或字母（不含 I、O）"
+                ));
             }
             let l = last[0];
             if !(is_plate_alnum(l) || "挂学警港澳".contains(l)) {
@@ -55,7 +64,8 @@ pub fn check_plate(plate: &str) -> Result<PlateKind, String> {
             let small = (rest[0] == 'D' || rest[0] == 'F')
                 && is_plate_alnum(rest[1])
                 && rest[2..].iter().all(|c| c.is_ascii_digit());
-            let large = rest[..5].iter().all(|c| c.is_ascii_digit()) && (rest[5] == 'D' || rest[5] == 'F');
+            let large =
+                rest[..5].iter().all(|c| c.is_ascii_digit()) && (rest[5] == 'D' || rest[5] == 'F');
             if small || large {
                 Ok(PlateKind::NewEnergy)
             } else {
@@ -64,14 +74,19 @@ pub fn check_plate(plate: &str) -> Result<PlateKind, String> {
                 ))
             }
         }
-        _ => Err(format!("车牌号 {plate:?} 长度应为 7 或 8 个字符，实际为 {}", chars.len())),
+        _ => Err(format!(
+            "车牌号 {plate:?} 长度应为 7 或 8 个字符，实际为 {}",
+            chars.len()
+        )),
     }
 }
 
 /// Checks that a plate colour code agrees with the plate kind.
 pub fn check_plate_color(plate_kind: PlateKind, color: i64) -> Result<(), String> {
     if !matches!(color, 1..=5 | 9) {
-        return Err(format!("车牌颜色代码 {color} 无效：应为 1 蓝、2 黄、3 黑、4 白、5 绿 或 9 其他"));
+        return Err(format!(
+            "车牌颜色代码 {color} 无效：应为 1 蓝、2 黄、3 黑、4 白、5 绿 或 9 其他"
+        ));
     }
     match (plate_kind, color) {
         (PlateKind::NewEnergy, c) if c != PLATE_COLOR_GREEN && c != 9 => {
@@ -84,7 +99,9 @@ pub fn check_plate_color(plate_kind: PlateKind, color: i64) -> Result<(), String
 
 /// Character set of the 统一社会信用代码 (GB 32100-2015): digits and letters without I, O, S, V, Z.
 const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Computes the check character of the first 17 characters of a USCC.
 pub fn uscc_check_char(first17: &str) -> Option<char> {
@@ -104,9 +121,16 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
 /// Validates an 18-character 统一社会信用代码 including its GB 32100 check character.
 pub fn check_uscc(code: &str) -> Result<(), String> {
     if code.len() != 18 || !code.is_ascii() {
-        return Err(format!("统一社会信用代码应为 18 位，实际为 {} 位", code.chars().count()));
+        return Err(format!(
+            "统一社会信用代码应为 18 位，实际为 {} 位",
+            code.chars().count()
+        ));
     }
-    if let Some((i, c)) = code.bytes().enumerate().find(|(_, c)| !USCC_CHARS.contains(c)) {
+    if let Some((i, c)) = code
+        .bytes()
+        .enumerate()
+        .find(|(_, c)| !USCC_CHARS.contains(c))
+    {
         return Err(format!(
             "统一社会信用代码第 {} 位 {:?} 无效（只允许数字和除 I、O、S、V、Z 外的大写字母）",
             i + 1,
@@ -116,7 +140,9 @@ pub fn check_uscc(code: &str) -> Result<(), String> {
     let expected = uscc_check_char(&code[..17]).ok_or("统一社会信用代码无效")?;
     let found = code.as_bytes()[17] as char;
     if expected != found {
-        return Err(format!("统一社会信用代码校验位错误：应为 {expected}，实际为 {found}"));
+        return Err(format!(
+            "统一社会信用代码校验位错误：应为 {expected}，实际为 {found}"
+        ));
     }
     Ok(())
 }
@@ -157,9 +183,16 @@ pub fn vin_check_digit(vin: &str) -> Option<char> {
 /// Validates a VIN (GB 16735 / ISO 3779): 17 characters without I, O, Q and a correct check digit.
 pub fn check_vin(vin: &str) -> Result<(), String> {
     if vin.len() != 17 || !vin.is_ascii() {
-        return Err(format!("车辆识别代号（VIN）应为 17 位，实际为 {} 位", vin.chars().count()));
+        return Err(format!(
+            "车辆识别代号（VIN）应为 17 位，实际为 {} 位",
+            vin.chars().count()
+        ));
     }
-    if let Some((i, c)) = vin.bytes().enumerate().find(|&(_, c)| vin_value(c).is_none()) {
+    if let Some((i, c)) = vin
+        .bytes()
+        .enumerate()
+        .find(|&(_, c)| vin_value(c).is_none())
+    {
         return Err(format!(
             "VIN 第 {} 位 {:?} 无效（只允许数字和除 I、O、Q 外的大写字母）",
             i + 1,
@@ -169,7 +202,9 @@ pub fn check_vin(vin: &str) -> Result<(), String> {
     let expected = vin_check_digit(vin).ok_or("VIN 无效")?;
     let found = vin.as_bytes()[8] as char;
     if expected != found {
-        return Err(format!("VIN 校验位（第 9 位）错误：应为 {expected}，实际为 {found}"));
+        return Err(format!(
+            "VIN 校验位（第 9 位）错误：应为 {expected}，实际为 {found}"
+        ));
     }
     Ok(())
 }
@@ -183,14 +218,21 @@ pub fn id_number_check_char(first17: &str) -> Option<char> {
     if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sum: u32 = b.iter().zip(ID_WEIGHTS).map(|(&c, w)| (c - b'0') as u32 * w).sum();
+    let sum: u32 = b
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(&c, w)| (c - b'0') as u32 * w)
+        .sum();
     Some(ID_CHECK[(sum % 11) as usize] as char)
 }
 
 /// Validates an 18-digit resident ID number: digits, a real birth date and the check character.
 pub fn check_id_number(id: &str) -> Result<(), String> {
     if id.len() != 18 || !id.is_ascii() {
-        return Err(format!("身份证号应为 18 位，实际为 {} 位", id.chars().count()));
+        return Err(format!(
+            "身份证号应为 18 位，实际为 {} 位",
+            id.chars().count()
+        ));
     }
     let expected = id_number_check_char(&id[..17]).ok_or("身份证号前 17 位应为数字")?;
     let birth = &id[6..14];
@@ -199,7 +241,9 @@ pub fn check_id_number(id: &str) -> Result<(), String> {
     }
     let found = id.as_bytes()[17].to_ascii_uppercase() as char;
     if expected != found {
-        return Err(format!("身份证号校验位错误：应为 {expected}，实际为 {found}"));
+        return Err(format!(
+            "身份证号校验位错误：应为 {expected}，实际为 {found}"
+        ));
     }
     Ok(())
 }
@@ -261,8 +305,12 @@ mod tests {
         assert!(check_uscc("91110000802100433B").is_ok());
         let err = check_uscc("91350100M000100Y44").unwrap_err();
         assert!(err.contains("应为 3"), "{err}");
-        assert!(check_uscc("91350100M000100Y4").unwrap_err().contains("18 位"));
-        assert!(check_uscc("91350100M000100I43").unwrap_err().contains("第 16 位"));
+        assert!(check_uscc("91350100M000100Y4")
+            .unwrap_err()
+            .contains("18 位"));
+        assert!(check_uscc("91350100M000100I43")
+            .unwrap_err()
+            .contains("第 16 位"));
     }
 
     #[test]
@@ -271,15 +319,21 @@ mod tests {
         assert!(check_vin("LSVAM4187C2184847").is_ok());
         let err = check_vin("1M8GDM9A1KP042788").unwrap_err();
         assert!(err.contains("应为 X"), "{err}");
-        assert!(check_vin("1M8GDM9AXKP04278O").unwrap_err().contains("第 17 位"));
+        assert!(check_vin("1M8GDM9AXKP04278O")
+            .unwrap_err()
+            .contains("第 17 位"));
         assert!(check_vin("SHORT").is_err());
     }
 
     #[test]
     fn id_numbers_and_masking() {
         assert!(check_id_number("11010519491231002X").is_ok());
-        assert!(check_id_number("110105194912310021").unwrap_err().contains("校验位"));
-        assert!(check_id_number("110105194913310023").unwrap_err().contains("出生日期"));
+        assert!(check_id_number("110105194912310021")
+            .unwrap_err()
+            .contains("校验位"));
+        assert!(check_id_number("110105194913310023")
+            .unwrap_err()
+            .contains("出生日期"));
         assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
     }
 

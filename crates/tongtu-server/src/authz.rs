@@ -59,7 +59,11 @@ pub fn cookie_value_from_headers(headers: &axum::http::HeaderMap, name: &str) ->
 }
 
 pub fn credential(parts: &Parts) -> Option<Credential> {
-    if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(h) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some(token) = h.strip_prefix("Bearer ") {
             return Some(Credential::Bearer(token.trim().to_string()));
         }
@@ -95,11 +99,17 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
 impl<P: Perm> FromRequestParts<AppState> for Authz<P> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state).await?;
         if let Some(p) = P::PERM {
             if !principal.has(p) {
-                return Err(ApiError::forbidden(format!("缺少权限 {}", permission_code(p))));
+                return Err(ApiError::forbidden(format!(
+                    "缺少权限 {}",
+                    permission_code(p)
+                )));
             }
         }
         Ok(Authz(principal, PhantomData))
@@ -107,5 +117,8 @@ impl<P: Perm> FromRequestParts<AppState> for Authz<P> {
 }
 
 pub fn permission_code(p: Permission) -> String {
-    serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }

@@ -17,11 +17,21 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), details: Value::Null, retry_after: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: Value::Null,
+            retry_after: None,
+        }
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录 (authentication required)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录 (authentication required)",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -58,14 +68,24 @@ impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Validation(fields) => {
-                let message = fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；");
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
-                    .with_details(json!({ "fields": fields }))
+                let message = fields
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                )
+                .with_details(json!({ "fields": fields }))
             }
             RegistryError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
-            RegistryError::NotFound { entity, id } => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{entity} {id} 不存在"))
-            }
+            RegistryError::NotFound { entity, id } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{entity} {id} 不存在"),
+            ),
             RegistryError::Forbidden(m) => ApiError::forbidden(m),
             RegistryError::BadRequest(m) => ApiError::bad_request(m),
             RegistryError::Import(errors) => ApiError::new(
@@ -76,7 +96,11 @@ impl From<RegistryError> for ApiError {
             .with_details(json!({ "errors": errors })),
             RegistryError::Db(e) => {
                 tracing::error!(error = %e, "database error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "数据库错误，请稍后重试")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "数据库错误，请稍后重试",
+                )
             }
             RegistryError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
@@ -108,9 +132,10 @@ where
                 "invalid_body",
                 format!("请求内容字段错误：{}", e.body_text()),
             )),
-            Err(JsonRejection::JsonSyntaxError(e)) => {
-                Err(ApiError::bad_request(format!("请求内容不是有效的 JSON：{}", e.body_text())))
-            }
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::bad_request(format!(
+                "请求内容不是有效的 JSON：{}",
+                e.body_text()
+            ))),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

@@ -35,41 +35,72 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/meta", get(admin::meta))
         .route("/api/v1/regions", get(admin::list_regions))
-        .route("/api/v1/users", get(admin::list_users).post(admin::create_user))
+        .route(
+            "/api/v1/users",
+            get(admin::list_users).post(admin::create_user),
+        )
         .route("/api/v1/users/{id}", put(admin::update_user))
-        .route("/api/v1/tokens", get(admin::list_tokens).post(admin::create_token))
-        .route("/api/v1/tokens/{id}", axum::routing::delete(admin::revoke_token))
+        .route(
+            "/api/v1/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(admin::revoke_token),
+        )
         .route("/api/v1/audit", get(admin::list_audit))
         .merge(registry::collection::<Enterprise>(upload))
         .merge(registry::collection::<Vehicle>(upload))
         .merge(registry::collection::<Driver>(upload))
         .merge(registry::collection::<Terminal>(upload))
-        .route("/api/v1/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
         .route("/api/{*rest}", axum::routing::any(api_not_found))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .merge(api)
         .route("/api/docs", get(|| async { Html(openapi::DOCS_HTML) }))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .fallback(web::asset)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .with_state(state)
 }
 
 async fn api_not_found() -> error::ApiError {
-    error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API route")
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API route",
+    )
 }
 
 async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&st.db).await {
-        Ok(_) => (axum::http::StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&st.db)
+        .await
+    {
+        Ok(_) => (
+            axum::http::StatusCode::OK,
+            Json(serde_json::json!({ "status": "ok" })),
+        ),
         Err(e) => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({ "status": "error", "database": e.to_string() })),
@@ -77,9 +108,14 @@ async fn healthz(axum::extract::State(st): axum::extract::State<AppState>) -> im
     }
 }
 
-async fn metrics_text(axum::extract::State(st): axum::extract::State<AppState>) -> impl IntoResponse {
+async fn metrics_text(
+    axum::extract::State(st): axum::extract::State<AppState>,
+) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         st.metrics.encode(),
     )
 }
@@ -91,7 +127,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

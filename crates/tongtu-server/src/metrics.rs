@@ -58,12 +58,39 @@ impl Metrics {
         let imports = Family::<EntityLabels, Counter>::default();
         let import_bad_cells = Family::<EntityLabels, Counter>::default();
         let mut registry = Registry::with_prefix("tongtu");
-        registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", http_latency.clone());
-        registry.register("logins", "Console login attempts by outcome", logins.clone());
-        registry.register("imports", "Excel imports by entity and outcome", imports.clone());
-        registry.register("import_bad_cells", "Bad cells reported by rejected Excel imports", import_bad_cells.clone());
-        Metrics { registry: Mutex::new(registry), http_requests, http_latency, logins, imports, import_bad_cells }
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_latency.clone(),
+        );
+        registry.register(
+            "logins",
+            "Console login attempts by outcome",
+            logins.clone(),
+        );
+        registry.register(
+            "imports",
+            "Excel imports by entity and outcome",
+            imports.clone(),
+        );
+        registry.register(
+            "import_bad_cells",
+            "Bad cells reported by rejected Excel imports",
+            import_bad_cells.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            http_requests,
+            http_latency,
+            logins,
+            imports,
+            import_bad_cells,
+        }
     }
 
     pub fn encode(&self) -> String {
@@ -86,8 +113,16 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
-    let labels = RouteLabels { method, route, status: resp.status().as_u16() };
+    let labels = RouteLabels {
+        method,
+        route,
+        status: resp.status().as_u16(),
+    };
     state.metrics.http_requests.get_or_create(&labels).inc();
-    state.metrics.http_latency.get_or_create(&labels).observe(start.elapsed().as_secs_f64());
+    state
+        .metrics
+        .http_latency
+        .get_or_create(&labels)
+        .observe(start.elapsed().as_secs_f64());
     resp
 }

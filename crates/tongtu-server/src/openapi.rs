@@ -1,12 +1,16 @@
 //! The OpenAPI document, assembled from the same record declarations that build the routes,
 //! plus the hand-written routes. Served at `/api/v1/openapi.json`.
 
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
-    RefOr, ResponseBuilder, Schema, Type,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder,
+    PathsBuilder, Ref, RefOr, ResponseBuilder, Schema, Type,
 };
 use utoipa::ToSchema;
 
@@ -66,9 +70,16 @@ impl Doc {
             let content = if body == "multipart" {
                 ("multipart/form-data", ContentBuilder::new().build())
             } else {
-                ("application/json", ContentBuilder::new().schema(Some(schema_ref(body))).build())
+                (
+                    "application/json",
+                    ContentBuilder::new().schema(Some(schema_ref(body))).build(),
+                )
             };
-            b = b.request_body(Some(RequestBodyBuilder::new().content(content.0, content.1).build()));
+            b = b.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(content.0, content.1)
+                    .build(),
+            ));
         }
         let mut resp = ResponseBuilder::new().description("success");
         match op.response {
@@ -78,13 +89,28 @@ impl Doc {
                     ContentBuilder::new().build(),
                 )
             }
-            Some(r) => resp = resp.content("application/json", ContentBuilder::new().schema(Some(schema_ref(r))).build()),
+            Some(r) => {
+                resp = resp.content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(schema_ref(r))).build(),
+                )
+            }
             None => {}
         }
         b = b
             .response(op.status, resp.build())
-            .response("401", ResponseBuilder::new().description("not authenticated").build())
-            .response("403", ResponseBuilder::new().description("permission missing").build());
+            .response(
+                "401",
+                ResponseBuilder::new()
+                    .description("not authenticated")
+                    .build(),
+            )
+            .response(
+                "403",
+                ResponseBuilder::new()
+                    .description("permission missing")
+                    .build(),
+            );
         let paths = std::mem::take(&mut self.paths);
         self.paths = paths.path(op.path, PathItem::new(op.method, b.build()));
     }
@@ -102,7 +128,11 @@ impl Doc {
         let filters: Vec<&str> = R::FILTERS.iter().map(|f| f.name).collect();
         let mut list_params = vec![
             ("q", ParameterIn::Query, "substring search"),
-            ("cursor", ParameterIn::Query, "next_cursor of the previous page"),
+            (
+                "cursor",
+                ParameterIn::Query,
+                "next_cursor of the previous page",
+            ),
             ("limit", ParameterIn::Query, "page size, 1–500 (default 50)"),
         ];
         for f in &filters {
@@ -110,20 +140,116 @@ impl Doc {
         }
         let id = vec![("id", ParameterIn::Path, "record id")];
         let t = R::TABLE;
-        self.op(Op { method: HttpMethod::Get, path: &base, tag: t, summary: format!("List {t}"), permission: "registry.read", body: None, response: Some("Page"), status: "200", params: list_params.clone() });
-        self.op(Op { method: HttpMethod::Post, path: &base, tag: t, summary: format!("Create one of {t}"), permission: "registry.write", body: Some(&input), response: Some(&name), status: "201", params: vec![] });
-        self.op(Op { method: HttpMethod::Get, path: &item, tag: t, summary: format!("Get one of {t}"), permission: "registry.read", body: None, response: Some(&name), status: "200", params: id.clone() });
-        self.op(Op { method: HttpMethod::Put, path: &item, tag: t, summary: format!("Replace one of {t}"), permission: "registry.write", body: Some(&input), response: Some(&name), status: "200", params: id.clone() });
-        self.op(Op { method: HttpMethod::Delete, path: &item, tag: t, summary: format!("Delete one of {t}"), permission: "registry.write", body: None, response: None, status: "204", params: id });
-        self.op(Op { method: HttpMethod::Get, path: &format!("{base}/export"), tag: t, summary: format!("Export {t} to Excel"), permission: "registry.read", body: None, response: Some("xlsx"), status: "200", params: list_params });
-        self.op(Op { method: HttpMethod::Get, path: &format!("{base}/template"), tag: t, summary: format!("Excel import template for {t}"), permission: "registry.read", body: None, response: Some("xlsx"), status: "200", params: vec![] });
-        self.op(Op { method: HttpMethod::Post, path: &format!("{base}/import"), tag: t, summary: format!("Import {t} from Excel (all or nothing)"), permission: "registry.write", body: Some("multipart"), response: Some("ImportResult"), status: "200", params: vec![] });
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &base,
+            tag: t,
+            summary: format!("List {t}"),
+            permission: "registry.read",
+            body: None,
+            response: Some("Page"),
+            status: "200",
+            params: list_params.clone(),
+        });
+        self.op(Op {
+            method: HttpMethod::Post,
+            path: &base,
+            tag: t,
+            summary: format!("Create one of {t}"),
+            permission: "registry.write",
+            body: Some(&input),
+            response: Some(&name),
+            status: "201",
+            params: vec![],
+        });
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &item,
+            tag: t,
+            summary: format!("Get one of {t}"),
+            permission: "registry.read",
+            body: None,
+            response: Some(&name),
+            status: "200",
+            params: id.clone(),
+        });
+        self.op(Op {
+            method: HttpMethod::Put,
+            path: &item,
+            tag: t,
+            summary: format!("Replace one of {t}"),
+            permission: "registry.write",
+            body: Some(&input),
+            response: Some(&name),
+            status: "200",
+            params: id.clone(),
+        });
+        self.op(Op {
+            method: HttpMethod::Delete,
+            path: &item,
+            tag: t,
+            summary: format!("Delete one of {t}"),
+            permission: "registry.write",
+            body: None,
+            response: None,
+            status: "204",
+            params: id,
+        });
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &format!("{base}/export"),
+            tag: t,
+            summary: format!("Export {t} to Excel"),
+            permission: "registry.read",
+            body: None,
+            response: Some("xlsx"),
+            status: "200",
+            params: list_params,
+        });
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &format!("{base}/template"),
+            tag: t,
+            summary: format!("Excel import template for {t}"),
+            permission: "registry.read",
+            body: None,
+            response: Some("xlsx"),
+            status: "200",
+            params: vec![],
+        });
+        self.op(Op {
+            method: HttpMethod::Post,
+            path: &format!("{base}/import"),
+            tag: t,
+            summary: format!("Import {t} from Excel (all or nothing)"),
+            permission: "registry.write",
+            body: Some("multipart"),
+            response: Some("ImportResult"),
+            status: "200",
+            params: vec![],
+        });
     }
 }
 
+/// A hand-written route: method, path, tag, summary, permission, body, response, status, params.
+type Row<'a> = (
+    HttpMethod,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    Vec<(&'a str, ParameterIn, &'a str)>,
+);
+
 /// Builds the whole document.
 pub fn document() -> OpenApi {
-    let mut doc = Doc { paths: PathsBuilder::new(), components: ComponentsBuilder::new() };
+    let mut doc = Doc {
+        paths: PathsBuilder::new(),
+        components: ComponentsBuilder::new(),
+    };
     doc.collection::<entities::Enterprise>();
     doc.collection::<entities::Vehicle>();
     doc.collection::<entities::Driver>();
@@ -140,7 +266,10 @@ pub fn document() -> OpenApi {
     doc.add::<crate::routes::auth::UserView>();
     doc.add::<crate::routes::admin::TokenRequest>();
     let generic = |desc: &str| -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(Type::Object).description(Some(desc)).into()
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(desc))
+            .into()
     };
     doc.components = std::mem::take(&mut doc.components)
         .schema("Page", generic("{items: [...], next_cursor: string|null, total: integer}"))
@@ -151,26 +280,165 @@ pub fn document() -> OpenApi {
     use HttpMethod::*;
     let none: Vec<(&str, ParameterIn, &str)> = vec![];
     let id = vec![("id", ParameterIn::Path, "id")];
-    let rows: Vec<(HttpMethod, &str, &str, &str, &str, Option<&str>, Option<&str>, &str, Vec<(&str, ParameterIn, &str)>)> = vec![
-        (Post, "/api/v1/auth/login", "auth", "Log in; sets the session cookie", "none", Some("LoginRequest"), Some("UserView"), "200", none.clone()),
-        (Post, "/api/v1/auth/logout", "auth", "Log out", "any user", None, None, "204", none.clone()),
-        (Get, "/api/v1/auth/me", "auth", "The signed-in user", "any user", None, Some("UserView"), "200", none.clone()),
-        (Get, "/api/v1/meta", "meta", "Code dictionaries", "any user", None, Some("Meta"), "200", none.clone()),
-        (Get, "/api/v1/regions", "meta", "Districts and counties", "registry.read", None, Some("Page"), "200", none.clone()),
-        (Get, "/api/v1/users", "users", "List users", "users.manage", None, Some("Page"), "200", none.clone()),
-        (Post, "/api/v1/users", "users", "Create a user", "users.manage", Some("UserInput"), Some("UserInfo"), "201", none.clone()),
-        (Put, "/api/v1/users/{id}", "users", "Update a user (a password resets it)", "users.manage", Some("UserInput"), Some("UserInfo"), "200", id.clone()),
-        (Get, "/api/v1/tokens", "tokens", "Your API tokens", "any user", None, Some("Page"), "200", none.clone()),
-        (Post, "/api/v1/tokens", "tokens", "Create an API token (secret shown once)", "any user", Some("TokenRequest"), Some("NewToken"), "201", none.clone()),
-        (Delete, "/api/v1/tokens/{id}", "tokens", "Revoke an API token", "any user", None, None, "204", id.clone()),
-        (Get, "/api/v1/audit", "audit", "Audit log, newest first", "audit.read", None, Some("Page"), "200", vec![
-            ("entity", ParameterIn::Query, "entity name"), ("entity_id", ParameterIn::Query, "record id"),
-            ("actor", ParameterIn::Query, "user name"), ("action", ParameterIn::Query, "create/update/delete/import/login"),
-            ("from", ParameterIn::Query, "RFC 3339"), ("to", ParameterIn::Query, "RFC 3339"),
-            ("cursor", ParameterIn::Query, "next_cursor"), ("limit", ParameterIn::Query, "1–500")]),
+    let rows: Vec<Row> = vec![
+        (
+            Post,
+            "/api/v1/auth/login",
+            "auth",
+            "Log in; sets the session cookie",
+            "none",
+            Some("LoginRequest"),
+            Some("UserView"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Post,
+            "/api/v1/auth/logout",
+            "auth",
+            "Log out",
+            "any user",
+            None,
+            None,
+            "204",
+            none.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/auth/me",
+            "auth",
+            "The signed-in user",
+            "any user",
+            None,
+            Some("UserView"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/meta",
+            "meta",
+            "Code dictionaries",
+            "any user",
+            None,
+            Some("Meta"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/regions",
+            "meta",
+            "Districts and counties",
+            "registry.read",
+            None,
+            Some("Page"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/users",
+            "users",
+            "List users",
+            "users.manage",
+            None,
+            Some("Page"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Post,
+            "/api/v1/users",
+            "users",
+            "Create a user",
+            "users.manage",
+            Some("UserInput"),
+            Some("UserInfo"),
+            "201",
+            none.clone(),
+        ),
+        (
+            Put,
+            "/api/v1/users/{id}",
+            "users",
+            "Update a user (a password resets it)",
+            "users.manage",
+            Some("UserInput"),
+            Some("UserInfo"),
+            "200",
+            id.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/tokens",
+            "tokens",
+            "Your API tokens",
+            "any user",
+            None,
+            Some("Page"),
+            "200",
+            none.clone(),
+        ),
+        (
+            Post,
+            "/api/v1/tokens",
+            "tokens",
+            "Create an API token (secret shown once)",
+            "any user",
+            Some("TokenRequest"),
+            Some("NewToken"),
+            "201",
+            none.clone(),
+        ),
+        (
+            Delete,
+            "/api/v1/tokens/{id}",
+            "tokens",
+            "Revoke an API token",
+            "any user",
+            None,
+            None,
+            "204",
+            id.clone(),
+        ),
+        (
+            Get,
+            "/api/v1/audit",
+            "audit",
+            "Audit log, newest first",
+            "audit.read",
+            None,
+            Some("Page"),
+            "200",
+            vec![
+                ("entity", ParameterIn::Query, "entity name"),
+                ("entity_id", ParameterIn::Query, "record id"),
+                ("actor", ParameterIn::Query, "user name"),
+                (
+                    "action",
+                    ParameterIn::Query,
+                    "create/update/delete/import/login",
+                ),
+                ("from", ParameterIn::Query, "RFC 3339"),
+                ("to", ParameterIn::Query, "RFC 3339"),
+                ("cursor", ParameterIn::Query, "next_cursor"),
+                ("limit", ParameterIn::Query, "1–500"),
+            ],
+        ),
     ];
     for (method, path, tag, summary, permission, body, response, status, params) in rows {
-        doc.op(Op { method, path, tag, summary: summary.to_string(), permission, body, response, status, params });
+        doc.op(Op {
+            method,
+            path,
+            tag,
+            summary: summary.to_string(),
+            permission,
+            body,
+            response,
+            status,
+            params,
+        });
     }
     OpenApiBuilder::new()
         .info(

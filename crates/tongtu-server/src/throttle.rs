@@ -27,7 +27,13 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(per_user: u32, per_ip: u32, window: Duration) -> Self {
-        LoginThrottle { per_user, per_ip, window, users: Mutex::default(), ips: Mutex::default() }
+        LoginThrottle {
+            per_user,
+            per_ip,
+            window,
+            users: Mutex::default(),
+            ips: Mutex::default(),
+        }
     }
 
     fn blocked_for<K: std::hash::Hash + Eq>(
@@ -50,7 +56,12 @@ impl LoginThrottle {
 
     /// Seconds to wait before another attempt is allowed, if any.
     pub fn check(&self, username: &str, ip: IpAddr) -> Option<u64> {
-        let u = Self::blocked_for(&self.users, &username.to_string(), self.per_user, self.window);
+        let u = Self::blocked_for(
+            &self.users,
+            &username.to_string(),
+            self.per_user,
+            self.window,
+        );
         let i = Self::blocked_for(&self.ips, &ip, self.per_ip, self.window);
         u.max(i).map(|d| d.as_secs().max(1))
     }
@@ -60,19 +71,34 @@ impl LoginThrottle {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
         // Bound memory under a spray of random user names.
         if users.len() > 100_000 {
-            users.retain(|_, f| f.times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+            users.retain(|_, f| {
+                f.times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
         }
-        users.entry(username.to_string()).or_default().times.push(now);
+        users
+            .entry(username.to_string())
+            .or_default()
+            .times
+            .push(now);
         drop(users);
         let mut ips = self.ips.lock().unwrap_or_else(|e| e.into_inner());
         if ips.len() > 100_000 {
-            ips.retain(|_, f| f.times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+            ips.retain(|_, f| {
+                f.times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
         }
         ips.entry(ip).or_default().times.push(now);
     }
 
     pub fn succeeded(&self, username: &str) {
-        self.users.lock().unwrap_or_else(|e| e.into_inner()).remove(username);
+        self.users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(username);
     }
 }
 

@@ -19,7 +19,10 @@ pub async fn asset(uri: Uri) -> Response {
                 "no-cache"
             };
             (
-                [(header::CONTENT_TYPE, mime.as_ref().to_string()), (header::CACHE_CONTROL, cache.to_string())],
+                [
+                    (header::CONTENT_TYPE, mime.as_ref().to_string()),
+                    (header::CACHE_CONTROL, cache.to_string()),
+                ],
                 file.contents(),
             )
                 .into_response()

@@ -20,27 +20,48 @@ pub const REGIONS: &[(&str, &str, &str)] = &[
 ];
 
 /// How many vehicles of each class the demo fleet has per 3,000.
-const CLASS_MIX: &[(&str, u32)] =
-    &[("coach", 550), ("charter_bus", 450), ("hazmat", 300), ("heavy_truck", 1100), ("tractor", 600)];
+const CLASS_MIX: &[(&str, u32)] = &[
+    ("coach", 550),
+    ("charter_bus", 450),
+    ("hazmat", 300),
+    ("heavy_truck", 1100),
+    ("tractor", 600),
+];
 
 /// Enterprise kinds: (business types, vehicle classes they run, how many enterprises).
 const ENTERPRISE_KINDS: &[(&[&str], &[&str], usize)] = &[
-    (&["scheduled_passenger", "charter"], &["coach", "charter_bus"], 10),
+    (
+        &["scheduled_passenger", "charter"],
+        &["coach", "charter_bus"],
+        10,
+    ),
     (&["charter"], &["charter_bus"], 8),
     (&["hazmat"], &["hazmat"], 8),
     (&["general_freight"], &["heavy_truck", "tractor"], 34),
 ];
 
 const NAME_STEMS: &[&str] = &[
-    "漠江", "鸿达", "南鹏", "顺通", "海陵", "春湾", "合山", "东城", "平冈", "程村", "织篢", "溪头", "沙扒", "儒洞",
-    "新洲", "岗美", "潭水", "八甲", "三甲", "河口", "马水", "圭岗", "永宁", "双滘", "陂面", "松柏", "河朗", "春城",
-    "北惯", "红丰", "塘坪", "大沟", "雅韶", "合山", "东平", "闸坡", "平岗", "埠场", "白沙", "那龙", "大八", "新圩",
-    "上洋", "塘口", "织篢", "麻汕", "诚信", "安达", "远航", "通达", "恒运", "粤西", "金港", "安运", "盛通", "华运",
-    "骏达", "捷顺", "腾飞", "信达", "宏远", "嘉运",
+    "漠江", "鸿达", "南鹏", "顺通", "海陵", "春湾", "合山", "东城", "平冈", "程村", "织篢", "溪头",
+    "沙扒", "儒洞", "新洲", "岗美", "潭水", "八甲", "三甲", "河口", "马水", "圭岗", "永宁", "双滘",
+    "陂面", "松柏", "河朗", "春城", "北惯", "红丰", "塘坪", "大沟", "雅韶", "合山", "东平", "闸坡",
+    "平岗", "埠场", "白沙", "那龙", "大八", "新圩", "上洋", "塘口", "织篢", "麻汕", "诚信", "安达",
+    "远航", "通达", "恒运", "粤西", "金港", "安运", "盛通", "华运", "骏达", "捷顺", "腾飞", "信达",
+    "宏远", "嘉运",
 ];
-const SURNAMES: &[&str] = &["陈", "李", "黄", "林", "梁", "张", "王", "吴", "刘", "冯", "关", "谭", "莫", "杨", "许", "何", "邓", "叶", "钟", "罗"];
-const GIVEN: &[&str] = &["伟", "强", "明", "华", "军", "建国", "志强", "国庆", "海波", "俊杰", "永康", "家豪", "文斌", "振华", "少华", "锦荣", "德明", "冠雄"];
-const TERMINAL_MAKERS: &[(&str, &str)] = &[("70111", "YJ-808G"), ("30002", "GT-06A"), ("88012", "RH-M8"), ("10086", "ZB-DSM2")];
+const SURNAMES: &[&str] = &[
+    "陈", "李", "黄", "林", "梁", "张", "王", "吴", "刘", "冯", "关", "谭", "莫", "杨", "许", "何",
+    "邓", "叶", "钟", "罗",
+];
+const GIVEN: &[&str] = &[
+    "伟", "强", "明", "华", "军", "建国", "志强", "国庆", "海波", "俊杰", "永康", "家豪", "文斌",
+    "振华", "少华", "锦荣", "德明", "冠雄",
+];
+const TERMINAL_MAKERS: &[(&str, &str)] = &[
+    ("70111", "YJ-808G"),
+    ("30002", "GT-06A"),
+    ("88012", "RH-M8"),
+    ("10086", "ZB-DSM2"),
+];
 
 /// A generated enterprise; `region` indexes [`REGIONS`].
 pub struct DemoEnterprise {
@@ -139,7 +160,12 @@ pub fn generate(seed: u64, vehicles: usize) -> DemoFleet {
                     region_id: 0,
                     contact_name: format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN)),
                     contact_phone: format!("0662-{}", rng.random_range(3_000_000..3_999_999)),
-                    address: format!("阳江市{}{}路{}号", REGIONS[region].1, stem, rng.random_range(1..300)),
+                    address: format!(
+                        "阳江市{}{}路{}号",
+                        REGIONS[region].1,
+                        stem,
+                        rng.random_range(1..300)
+                    ),
                 },
             });
         }
@@ -148,7 +174,10 @@ pub fn generate(seed: u64, vehicles: usize) -> DemoFleet {
     let mut names = HashSet::new();
     for (i, e) in enterprises.iter_mut().enumerate() {
         if !names.insert(e.input.name.clone()) {
-            e.input.name = e.input.name.replacen("有限公司", &format!("第{}分公司", i + 1), 1);
+            e.input.name = e
+                .input
+                .name
+                .replacen("有限公司", &format!("第{}分公司", i + 1), 1);
             names.insert(e.input.name.clone());
         }
     }
@@ -178,7 +207,11 @@ pub fn generate(seed: u64, vehicles: usize) -> DemoFleet {
             let new_energy = *class == "charter_bus" && rng.random_bool(0.15);
             let plate = loop {
                 let p = if new_energy {
-                    format!("粤QD{}{:04}", *pick(&mut rng, b"ABCDEFGHJK") as char, rng.random_range(0..10000))
+                    format!(
+                        "粤QD{}{:04}",
+                        *pick(&mut rng, b"ABCDEFGHJK") as char,
+                        rng.random_range(0..10000)
+                    )
                 } else {
                     let mut p = String::from("粤Q");
                     for _ in 0..5 {
@@ -230,8 +263,14 @@ pub fn generate(seed: u64, vehicles: usize) -> DemoFleet {
                     tonnage_kg: tonnage,
                     transport_cert_no: format!("{region_code}{:06}", out.len() + 1),
                     enterprise_id: 0,
-                    status: if rng.random_bool(0.97) { "active" } else { "suspended" }.to_string(),
-                    line_km: (*class == "coach").then(|| *pick(&mut rng, &[45i64, 120, 180, 260, 380, 520, 760])),
+                    status: if rng.random_bool(0.97) {
+                        "active"
+                    } else {
+                        "suspended"
+                    }
+                    .to_string(),
+                    line_km: (*class == "coach")
+                        .then(|| *pick(&mut rng, &[45i64, 120, 180, 260, 380, 520, 760])),
                 },
                 terminal: TerminalInput {
                     phone,
@@ -259,7 +298,10 @@ pub fn generate(seed: u64, vehicles: usize) -> DemoFleet {
             });
         }
     }
-    DemoFleet { enterprises, vehicles: out }
+    DemoFleet {
+        enterprises,
+        vehicles: out,
+    }
 }
 
 /// Index into [`ENTERPRISE_KINDS`] of the i-th generated enterprise.
@@ -285,8 +327,16 @@ mod tests {
         let f = generate(7, 3000);
         assert_eq!(f.enterprises.len(), 60);
         assert_eq!(f.vehicles.len(), 3000);
-        let passenger = f.vehicles.iter().filter(|v| matches!(v.vehicle.vehicle_class.as_str(), "coach" | "charter_bus")).count();
-        let hazmat = f.vehicles.iter().filter(|v| v.vehicle.vehicle_class == "hazmat").count();
+        let passenger = f
+            .vehicles
+            .iter()
+            .filter(|v| matches!(v.vehicle.vehicle_class.as_str(), "coach" | "charter_bus"))
+            .count();
+        let hazmat = f
+            .vehicles
+            .iter()
+            .filter(|v| v.vehicle.vehicle_class == "hazmat")
+            .count();
         assert_eq!(passenger, 1000);
         assert_eq!(hazmat, 300);
         for e in &f.enterprises {
@@ -294,10 +344,22 @@ mod tests {
         }
         for v in &f.vehicles {
             assert_eq!(Vehicle::validate(&v.vehicle), vec![], "{}", v.vehicle.plate);
-            assert_eq!(Terminal::validate(&v.terminal), vec![], "{}", v.terminal.phone);
-            assert_eq!(Driver::validate(&v.driver), vec![], "{}", v.driver.id_number);
+            assert_eq!(
+                Terminal::validate(&v.terminal),
+                vec![],
+                "{}",
+                v.terminal.phone
+            );
+            assert_eq!(
+                Driver::validate(&v.driver),
+                vec![],
+                "{}",
+                v.driver.id_number
+            );
             let kind = kind_of(v.enterprise);
-            assert!(ENTERPRISE_KINDS[kind].1.contains(&v.vehicle.vehicle_class.as_str()));
+            assert!(ENTERPRISE_KINDS[kind]
+                .1
+                .contains(&v.vehicle.vehicle_class.as_str()));
         }
     }
 
@@ -305,7 +367,12 @@ mod tests {
     fn generation_is_deterministic() {
         let a = generate(1, 200);
         let b = generate(1, 200);
-        let plates = |f: &DemoFleet| f.vehicles.iter().map(|v| v.vehicle.plate.clone()).collect::<Vec<_>>();
+        let plates = |f: &DemoFleet| {
+            f.vehicles
+                .iter()
+                .map(|v| v.vehicle.plate.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(plates(&a), plates(&b));
         assert_ne!(plates(&a), plates(&generate(2, 200)));
     }

@@ -73,13 +73,18 @@ impl Default for HttpConfig {
 
 impl Default for Jt808Config {
     fn default() -> Self {
-        Jt808Config { listen: "0.0.0.0:7808".into() }
+        Jt808Config {
+            listen: "0.0.0.0:7808".into(),
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { format: "human".into(), level: "info".into() }
+        LogConfig {
+            format: "human".into(),
+            level: "info".into(),
+        }
     }
 }
 
@@ -90,17 +95,30 @@ impl Config {
         let path = path.or_else(|| default_path.exists().then_some(default_path));
         let mut table = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-                toml::from_str::<toml::Table>(&text).with_context(|| format!("parsing {}", p.display()))?
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("parsing {}", p.display()))?
             }
             None => toml::Table::new(),
         };
         apply_env(&mut table, std::env::vars())?;
-        let cfg: Config = toml::Value::Table(table).try_into().context("invalid configuration")?;
-        cfg.http.listen.parse::<std::net::SocketAddr>().with_context(|| format!("http.listen {:?}", cfg.http.listen))?;
-        cfg.jt808.listen.parse::<std::net::SocketAddr>().with_context(|| format!("jt808.listen {:?}", cfg.jt808.listen))?;
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration")?;
+        cfg.http
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("http.listen {:?}", cfg.http.listen))?;
+        cfg.jt808
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .with_context(|| format!("jt808.listen {:?}", cfg.jt808.listen))?;
         if !matches!(cfg.log.format.as_str(), "human" | "json") {
-            bail!("log.format must be \"human\" or \"json\", got {:?}", cfg.log.format);
+            bail!(
+                "log.format must be \"human\" or \"json\", got {:?}",
+                cfg.log.format
+            );
         }
         Ok(cfg)
     }
@@ -130,35 +148,51 @@ fn chrono_hours(h: i64) -> tongtu_server::state::ChronoDuration {
 /// values; the value is parsed with the type of the key's default.
 fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<()> {
     let defaults = toml::Value::try_from(Config::default()).context("default config")?;
-    let Some(defaults) = defaults.as_table() else { bail!("default config is not a table") };
+    let Some(defaults) = defaults.as_table() else {
+        bail!("default config is not a table")
+    };
     let mut keys = Vec::new();
     for (k, v) in defaults {
         match v.as_table() {
-            Some(section) => keys.extend(section.iter().map(|(sk, sv)| (Some(k.clone()), sk.clone(), sv.clone()))),
+            Some(section) => keys.extend(
+                section
+                    .iter()
+                    .map(|(sk, sv)| (Some(k.clone()), sk.clone(), sv.clone())),
+            ),
             None => keys.push((None, k.clone(), v.clone())),
         }
     }
     for (name, raw) in vars {
-        let Some(rest) = name.strip_prefix("TONGTU_") else { continue };
+        let Some(rest) = name.strip_prefix("TONGTU_") else {
+            continue;
+        };
         let rest = rest.to_ascii_lowercase();
         let found = keys.iter().find(|(section, key, _)| match section {
             Some(s) => rest == format!("{s}_{key}"),
             None => rest == *key,
         });
-        let Some((section, key, default)) = found else { continue };
+        let Some((section, key, default)) = found else {
+            continue;
+        };
         let value = match default {
             toml::Value::Integer(_) => toml::Value::Integer(
-                raw.parse().with_context(|| format!("{name}: expected an integer, got {raw:?}"))?,
+                raw.parse()
+                    .with_context(|| format!("{name}: expected an integer, got {raw:?}"))?,
             ),
             toml::Value::Boolean(_) => toml::Value::Boolean(
-                raw.parse().with_context(|| format!("{name}: expected true or false, got {raw:?}"))?,
+                raw.parse()
+                    .with_context(|| format!("{name}: expected true or false, got {raw:?}"))?,
             ),
             _ => toml::Value::String(raw.clone()),
         };
         match section {
             Some(s) => {
-                let entry = table.entry(s.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                let Some(t) = entry.as_table_mut() else { bail!("[{s}] in the config file is not a table") };
+                let entry = table
+                    .entry(s.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                let Some(t) = entry.as_table_mut() else {
+                    bail!("[{s}] in the config file is not a table")
+                };
                 t.insert(key.clone(), value);
             }
             None => {
@@ -174,15 +208,25 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
     fn env_overrides_file_values_with_typed_parsing() {
-        let mut t: toml::Table = toml::from_str("data_dir = \"/srv/a\"\n[http]\nlisten = \"127.0.0.1:1\"\n").unwrap();
+        let mut t: toml::Table =
+            toml::from_str("data_dir = \"/srv/a\"\n[http]\nlisten = \"127.0.0.1:1\"\n").unwrap();
         apply_env(
             &mut t,
-            env(&[("TONGTU_HTTP_LISTEN", "127.0.0.1:9000"), ("TONGTU_HTTP_SECURE_COOKIE", "true"), ("TONGTU_DATA_DIR", "/srv/b"), ("TONGTU_UNKNOWN", "x")]),
+            env(&[
+                ("TONGTU_HTTP_LISTEN", "127.0.0.1:9000"),
+                ("TONGTU_HTTP_SECURE_COOKIE", "true"),
+                ("TONGTU_DATA_DIR", "/srv/b"),
+                ("TONGTU_UNKNOWN", "x"),
+            ]),
         )
         .unwrap();
         let cfg: Config = toml::Value::Table(t).try_into().unwrap();
@@ -196,7 +240,10 @@ mod tests {
     fn bad_env_values_are_reported_by_name() {
         let mut t = toml::Table::new();
         let err = apply_env(&mut t, env(&[("TONGTU_HTTP_SESSION_TTL_HOURS", "soon")])).unwrap_err();
-        assert!(err.to_string().contains("TONGTU_HTTP_SESSION_TTL_HOURS"), "{err}");
+        assert!(
+            err.to_string().contains("TONGTU_HTTP_SESSION_TTL_HOURS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ fn prepare_dir(dir: &PathBuf) -> Result<()> {
         std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join(MARKER), "This directory is recreated by `tongtu demo`.\n")?;
+    std::fs::write(
+        dir.join(MARKER),
+        "This directory is recreated by `tongtu demo`.\n",
+    )?;
     Ok(())
 }
 
@@ -76,7 +79,10 @@ async fn seed(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<i64
     let veh_inputs: Vec<VehicleInput> = world
         .vehicles
         .iter()
-        .map(|v| VehicleInput { enterprise_id: ent_ids[v.enterprise], ..v.vehicle.clone() })
+        .map(|v| VehicleInput {
+            enterprise_id: ent_ids[v.enterprise],
+            ..v.vehicle.clone()
+        })
         .collect();
     let veh_ids = record::create_many::<Vehicle>(pool, &system, &veh_inputs).await?;
     let by_index: HashMap<usize, i64> = veh_ids.iter().copied().enumerate().collect();
@@ -108,16 +114,27 @@ async fn seed(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<i64
 pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
     prepare_dir(&args.dir)?;
     cfg.data_dir = args.dir.clone();
-    let pool = tongtu_registry::db::open(&cfg.db_path()).await.context("opening demo database")?;
+    let pool = tongtu_registry::db::open(&cfg.db_path())
+        .await
+        .context("opening demo database")?;
     let started = Instant::now();
     let officer_enterprise = seed(&pool, args.vehicles, args.seed).await?;
-    tracing::info!(vehicles = args.vehicles, elapsed_ms = started.elapsed().as_millis() as u64, "demo registry seeded");
+    tracing::info!(
+        vehicles = args.vehicles,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo registry seeded"
+    );
     let password = args.password.clone().unwrap_or_else(crate::random_password);
     let system = Principal::system();
     let users = [
         ("admin", "系统管理员", "bureau_admin", None),
         ("supervisor", "运输科值班员", "bureau_supervisor", None),
-        ("officer", "企业安全员", "enterprise_officer", Some(officer_enterprise)),
+        (
+            "officer",
+            "企业安全员",
+            "enterprise_officer",
+            Some(officer_enterprise),
+        ),
         ("viewer", "只读用户", "viewer", None),
     ];
     for (username, display, role, enterprise_id) in users {
@@ -129,7 +146,9 @@ pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
             password: Some(password.clone()),
             disabled: false,
         };
-        auth::create_user(&pool, &system, &input).await.map_err(|e| anyhow::anyhow!("creating {username}: {e}"))?;
+        auth::create_user(&pool, &system, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating {username}: {e}"))?;
     }
     if args.no_serve {
         println!("demo data written to {}", args.dir.display());

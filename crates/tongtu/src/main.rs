@@ -91,7 +91,9 @@ enum AdminCommand {
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if cfg.log.format == "json" {
         builder.json().init();
     } else {
@@ -104,12 +106,17 @@ pub fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..14).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..14)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
-    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    db::open(&cfg.db_path()).await.with_context(|| format!("opening {}", cfg.db_path().display()))
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    db::open(&cfg.db_path())
+        .await
+        .with_context(|| format!("opening {}", cfg.db_path().display()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -133,11 +140,20 @@ pub async fn shutdown_signal() {
 }
 
 /// Binds the HTTP listener and serves until a shutdown signal.
-pub async fn serve_http(cfg: &Config, pool: sqlx::SqlitePool, listen: &str, banner: impl FnOnce(std::net::SocketAddr)) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding HTTP {listen}"))?;
+pub async fn serve_http(
+    cfg: &Config,
+    pool: sqlx::SqlitePool,
+    listen: &str,
+    banner: impl FnOnce(std::net::SocketAddr),
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding HTTP {listen}"))?;
     let addr = listener.local_addr()?;
     if !tongtu_server::web::console_built() {
-        tracing::warn!("this binary was built with TONGTU_SKIP_WEB_BUILD=1: the web console is a placeholder");
+        tracing::warn!(
+            "this binary was built with TONGTU_SKIP_WEB_BUILD=1: the web console is a placeholder"
+        );
     }
     let state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
     banner(addr);
@@ -150,7 +166,13 @@ async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
     let pool = open_db(cfg).await?;
     let system = Principal::system();
     match cmd {
-        AdminCommand::CreateUser { username, role, display_name, enterprise_id, password } => {
+        AdminCommand::CreateUser {
+            username,
+            role,
+            display_name,
+            enterprise_id,
+            password,
+        } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
             let input = UserInput {
@@ -161,8 +183,13 @@ async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
                 password: Some(password.clone()),
                 disabled: false,
             };
-            let user = auth::create_user(&pool, &system, &input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created user {} (id {}, role {})", user.username, user.id, user.role);
+            let user = auth::create_user(&pool, &system, &input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created user {} (id {}, role {})",
+                user.username, user.id, user.role
+            );
             if generated {
                 println!("password: {password}");
             }
@@ -170,7 +197,9 @@ async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
         AdminCommand::ResetPassword { username, password } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
-            auth::reset_password(&pool, &system, &username, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            auth::reset_password(&pool, &system, &username, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("password of {username} reset; their sessions were ended");
             if generated {
                 println!("new password: {password}");
@@ -183,11 +212,25 @@ async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
 macro_rules! with_collection {
     ($name:expr, $R:ident => $body:expr) => {
         match $name {
-            "enterprises" => { type $R = tongtu_registry::Enterprise; $body }
-            "vehicles" => { type $R = tongtu_registry::Vehicle; $body }
-            "drivers" => { type $R = tongtu_registry::Driver; $body }
-            "terminals" => { type $R = tongtu_registry::Terminal; $body }
-            other => bail!("unknown collection {other:?}: use enterprises, vehicles, drivers or terminals"),
+            "enterprises" => {
+                type $R = tongtu_registry::Enterprise;
+                $body
+            }
+            "vehicles" => {
+                type $R = tongtu_registry::Vehicle;
+                $body
+            }
+            "drivers" => {
+                type $R = tongtu_registry::Driver;
+                $body
+            }
+            "terminals" => {
+                type $R = tongtu_registry::Terminal;
+                $body
+            }
+            other => bail!(
+                "unknown collection {other:?}: use enterprises, vehicles, drivers or terminals"
+            ),
         }
     };
 }
@@ -203,9 +246,15 @@ async fn run_import(cfg: &Config, collection: &str, file: &Path) -> Result<()> {
         }
         Err(tongtu_registry::RegistryError::Import(cells)) => {
             for c in &cells {
-                eprintln!("row {} column {} ({}): {}", c.row, c.column, c.header, c.reason);
+                eprintln!(
+                    "row {} column {} ({}): {}",
+                    c.row, c.column, c.header, c.reason
+                );
             }
-            bail!("import rejected: {} bad cells, nothing was written", cells.len())
+            bail!(
+                "import rejected: {} bad cells, nothing was written",
+                cells.len()
+            )
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
@@ -232,7 +281,10 @@ async fn main() -> Result<()> {
             let pool = open_db(&cfg).await?;
             let listen = cfg.http.listen.clone();
             serve_http(&cfg, pool, &listen, |addr| {
-                println!("Tongtu is serving http://{addr} (data: {})", cfg.data_dir.display());
+                println!(
+                    "Tongtu is serving http://{addr} (data: {})",
+                    cfg.data_dir.display()
+                );
             })
             .await
         }

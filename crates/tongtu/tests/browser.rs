@@ -20,8 +20,13 @@ async fn login_and_create_a_vehicle_in_the_console() {
         eprintln!("browser test skipped by TONGTU_SKIP_BROWSER_TESTS=1");
         return;
     }
-    let chromium = chromium().expect("Chromium not found at /usr/bin/chromium (apt-get install chromium), or set CHROMIUM");
-    assert!(tongtu_server::web::console_built(), "the binary was built without the console (TONGTU_SKIP_WEB_BUILD=1)");
+    let chromium = chromium().expect(
+        "Chromium not found at /usr/bin/chromium (apt-get install chromium), or set CHROMIUM",
+    );
+    assert!(
+        tongtu_server::web::console_built(),
+        "the binary was built without the console (TONGTU_SKIP_WEB_BUILD=1)"
+    );
     let s = start(40);
     let admin = login(&s, "admin").await;
     let (_, ents) = get_json(&admin, &format!("{}/api/v1/enterprises?limit=1", s.base)).await;
@@ -63,7 +68,14 @@ async fn login_and_create_a_vehicle_in_the_console() {
     assert_eq!(v["plate_color"], 2);
     assert_eq!(v["vehicle_class"], "coach");
     assert_eq!(v["enterprise_id"], enterprise_id);
-    let (_, audit) = get_json(&admin, &format!("{}/api/v1/audit?entity=vehicle&entity_id={}", s.base, v["id"])).await;
+    let (_, audit) = get_json(
+        &admin,
+        &format!(
+            "{}/api/v1/audit?entity=vehicle&entity_id={}",
+            s.base, v["id"]
+        ),
+    )
+    .await;
     assert_eq!(audit["items"][0]["action"], "create");
     assert_eq!(audit["items"][0]["actor_name"], "admin");
 }

@@ -16,10 +16,15 @@ use crate::authz::{AnyUser, AuditRead, Authz, RegistryRead, UsersManage};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 
-pub async fn list_users(State(st): State<AppState>, Authz(..): Authz<UsersManage>) -> ApiResult<Json<Value>> {
+pub async fn list_users(
+    State(st): State<AppState>,
+    Authz(..): Authz<UsersManage>,
+) -> ApiResult<Json<Value>> {
     let items = auth::list_users(&st.db).await?;
     let total = items.len();
-    Ok(Json(json!({ "items": items, "next_cursor": null, "total": total })))
+    Ok(Json(
+        json!({ "items": items, "next_cursor": null, "total": total }),
+    ))
 }
 
 pub async fn create_user(
@@ -27,7 +32,10 @@ pub async fn create_user(
     Authz(p, ..): Authz<UsersManage>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<(StatusCode, Json<auth::UserInfo>)> {
-    Ok((StatusCode::CREATED, Json(auth::create_user(&st.db, &p, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(auth::create_user(&st.db, &p, &input).await?),
+    ))
 }
 
 pub async fn update_user(
@@ -47,10 +55,15 @@ pub struct TokenRequest {
     pub name: String,
 }
 
-pub async fn list_tokens(State(st): State<AppState>, Authz(p, ..): Authz<AnyUser>) -> ApiResult<Json<Value>> {
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<AnyUser>,
+) -> ApiResult<Json<Value>> {
     let items = auth::list_tokens(&st.db, &p).await?;
     let total = items.len();
-    Ok(Json(json!({ "items": items, "next_cursor": null, "total": total })))
+    Ok(Json(
+        json!({ "items": items, "next_cursor": null, "total": total }),
+    ))
 }
 
 pub async fn create_token(
@@ -58,7 +71,10 @@ pub async fn create_token(
     Authz(p, ..): Authz<AnyUser>,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<auth::NewToken>)> {
-    Ok((StatusCode::CREATED, Json(auth::create_token(&st.db, &p, &req.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(auth::create_token(&st.db, &p, &req.name).await?),
+    ))
 }
 
 pub async fn revoke_token(
@@ -77,7 +93,9 @@ fn parse_time(params: &HashMap<String, String>, key: &str) -> ApiResult<Option<D
         .map(|s| {
             DateTime::parse_from_rfc3339(s)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| ApiError::bad_request(format!("{key}: expected an RFC 3339 time, got {s:?}")))
+                .map_err(|_| {
+                    ApiError::bad_request(format!("{key}: expected an RFC 3339 time, got {s:?}"))
+                })
         })
         .transpose()
 }
@@ -86,7 +104,11 @@ fn parse_int(params: &HashMap<String, String>, key: &str) -> ApiResult<Option<i6
     params
         .get(key)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| ApiError::bad_request(format!("{key}: expected an integer, got {s:?}"))))
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                ApiError::bad_request(format!("{key}: expected an integer, got {s:?}"))
+            })
+        })
         .transpose()
 }
 
@@ -107,14 +129,20 @@ pub async fn list_audit(
         limit: parse_int(&params, "limit")?.unwrap_or(50).clamp(1, 500) as u32,
     };
     let (items, next, total) = audit::list(&st.db, &q).await?;
-    Ok(Json(json!({ "items": items, "next_cursor": next.map(|n| n.to_string()), "total": total })))
+    Ok(Json(
+        json!({ "items": items, "next_cursor": next.map(|n| n.to_string()), "total": total }),
+    ))
 }
 
 pub async fn meta(Authz(..): Authz<AnyUser>) -> Json<Value> {
-    let colors: Vec<Value> =
-        dict::PLATE_COLORS.iter().map(|(c, zh, en)| json!({ "code": c, "zh": zh, "en": en })).collect();
-    let roles: Vec<Value> =
-        Role::ALL.iter().map(|r| json!({ "code": r.code(), "zh": r.zh(), "en": r.en() })).collect();
+    let colors: Vec<Value> = dict::PLATE_COLORS
+        .iter()
+        .map(|(c, zh, en)| json!({ "code": c, "zh": zh, "en": en }))
+        .collect();
+    let roles: Vec<Value> = Role::ALL
+        .iter()
+        .map(|r| json!({ "code": r.code(), "zh": r.zh(), "en": r.en() }))
+        .collect();
     Json(json!({
         "vehicle_classes": dict::VEHICLE_CLASSES,
         "business_types": dict::BUSINESS_TYPES,
@@ -125,8 +153,13 @@ pub async fn meta(Authz(..): Authz<AnyUser>) -> Json<Value> {
     }))
 }
 
-pub async fn list_regions(State(st): State<AppState>, Authz(..): Authz<RegistryRead>) -> ApiResult<Json<Value>> {
+pub async fn list_regions(
+    State(st): State<AppState>,
+    Authz(..): Authz<RegistryRead>,
+) -> ApiResult<Json<Value>> {
     let items = regions::list(&st.db).await?;
     let total = items.len();
-    Ok(Json(json!({ "items": items, "next_cursor": null, "total": total })))
+    Ok(Json(
+        json!({ "items": items, "next_cursor": null, "total": total }),
+    ))
 }

@@ -41,13 +41,22 @@ impl From<&Principal> for UserView {
             role: p.role.code().to_string(),
             enterprise_id: p.enterprise_id,
             enterprise_name: p.enterprise_name.clone(),
-            permissions: p.permissions.iter().map(|x| crate::authz::permission_code(*x)).collect(),
+            permissions: p
+                .permissions
+                .iter()
+                .map(|x| crate::authz::permission_code(*x))
+                .collect(),
         }
     }
 }
 
 fn count(st: &AppState, outcome: &str) {
-    st.metrics.logins.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
+    st.metrics
+        .logins
+        .get_or_create(&OutcomeLabels {
+            outcome: outcome.into(),
+        })
+        .inc();
 }
 
 pub async fn login(
@@ -71,7 +80,11 @@ pub async fn login(
         st.throttle.failed(&req.username, ip);
         count(&st, "failed");
         tracing::warn!(username = %req.username, %ip, "login failed");
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "用户名或密码错误"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "用户名或密码错误",
+        ));
     };
     st.throttle.succeeded(&req.username);
     count(&st, "ok");
@@ -89,7 +102,11 @@ pub async fn login(
     Ok(resp)
 }
 
-pub async fn logout(State(st): State<AppState>, Authz(..): Authz<AnyUser>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(
+    State(st): State<AppState>,
+    Authz(..): Authz<AnyUser>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(c) = cookie_value_from_headers(&headers, SESSION_COOKIE) {
         auth::end_session(&st.db, &c).await?;
     }

@@ -19,24 +19,44 @@ use crate::state::AppState;
 /// Parses `q`, `cursor`, `limit` and the collection's filters from the query string.
 pub fn list_query<R: Record>(params: &HashMap<String, String>) -> ApiResult<ListQuery> {
     let cursor = match params.get("cursor").filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid cursor {c:?}")))?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid cursor {c:?}")))?,
+        ),
         None => None,
     };
     let limit = match params.get("limit") {
-        Some(l) => l.parse::<u32>().map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        Some(l) => l
+            .parse::<u32>()
+            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
         None => 50,
     };
     if limit == 0 || limit > record::MAX_LIMIT {
-        return Err(ApiError::bad_request(format!("limit must be 1..={}", record::MAX_LIMIT)));
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1..={}",
+            record::MAX_LIMIT
+        )));
     }
     let known: Vec<&str> = R::FILTERS.iter().map(|f| f.name).collect();
     for k in params.keys() {
         if !matches!(k.as_str(), "q" | "cursor" | "limit") && !known.contains(&k.as_str()) {
-            return Err(ApiError::bad_request(format!("unknown filter {k:?}; known: {}", known.join(", "))));
+            return Err(ApiError::bad_request(format!(
+                "unknown filter {k:?}; known: {}",
+                known.join(", ")
+            )));
         }
     }
-    let filters = params.iter().filter(|(k, _)| known.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-    Ok(ListQuery { q: params.get("q").cloned(), filters, cursor, limit })
+    let filters = params
+        .iter()
+        .filter(|(k, _)| known.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(ListQuery {
+        q: params.get("q").cloned(),
+        filters,
+        cursor,
+        limit,
+    })
 }
 
 fn redact<R: Record>(p: &Principal, mut r: R) -> R {
@@ -83,7 +103,10 @@ async fn update<R: Record>(
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<R::Input>,
 ) -> ApiResult<Json<R>> {
-    Ok(Json(redact(&p, record::update::<R>(&st.db, &p, id, &input).await?)))
+    Ok(Json(redact(
+        &p,
+        record::update::<R>(&st.db, &p, id, &input).await?,
+    )))
 }
 
 async fn delete<R: Record>(
@@ -98,8 +121,14 @@ async fn delete<R: Record>(
 pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.xlsx\""),
+            ),
         ],
         bytes,
     )
@@ -119,7 +148,10 @@ async fn export<R: Record>(
 }
 
 async fn template<R: Record>(Authz(..): Authz<RegistryRead>) -> ApiResult<Response> {
-    Ok(xlsx_response(&format!("{}-template", R::TABLE), excel::template::<R>()?))
+    Ok(xlsx_response(
+        &format!("{}-template", R::TABLE),
+        excel::template::<R>()?,
+    ))
 }
 
 async fn import<R: Record>(
@@ -128,15 +160,26 @@ async fn import<R: Record>(
     mut form: Multipart,
 ) -> ApiResult<Json<serde_json::Value>> {
     let mut file = None;
-    while let Some(field) = form.next_field().await.map_err(|e| ApiError::bad_request(format!("multipart: {e}")))? {
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
+    {
         if field.name() == Some("file") {
             file = Some(field.bytes().await.map_err(|e| {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("upload rejected: {e}"))
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("upload rejected: {e}"),
+                )
             })?);
         }
     }
     let bytes = file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))?;
-    let labels = |outcome: &str| EntityLabels { entity: R::ENTITY.into(), outcome: outcome.into() };
+    let labels = |outcome: &str| EntityLabels {
+        entity: R::ENTITY.into(),
+        outcome: outcome.into(),
+    };
     match excel::import::<R>(&st.db, &p, &bytes).await {
         Ok(n) => {
             st.metrics.imports.get_or_create(&labels("ok")).inc();
@@ -144,7 +187,10 @@ async fn import<R: Record>(
         }
         Err(e) => {
             if let tongtu_registry::RegistryError::Import(cells) = &e {
-                st.metrics.import_bad_cells.get_or_create(&labels("rejected")).inc_by(cells.len() as u64);
+                st.metrics
+                    .import_bad_cells
+                    .get_or_create(&labels("rejected"))
+                    .inc_by(cells.len() as u64);
             }
             st.metrics.imports.get_or_create(&labels("rejected")).inc();
             Err(e.into())
@@ -163,5 +209,8 @@ pub fn collection<R: Record>(max_upload: usize) -> Router<AppState> {
             &format!("{base}/import"),
             post(import::<R>).layer(DefaultBodyLimit::max(max_upload)),
         )
-        .route(&format!("{base}/{{id}}"), get(get_one::<R>).put(update::<R>).delete(delete::<R>))
+        .route(
+            &format!("{base}/{{id}}"),
+            get(get_one::<R>).put(update::<R>).delete(delete::<R>),
+        )
 }

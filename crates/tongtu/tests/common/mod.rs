@@ -35,7 +35,16 @@ pub fn start(vehicles: usize) -> Server {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     let mut child = Command::new(env!("CARGO_BIN_EXE_tongtu"))
-        .args(["demo", "--http", "127.0.0.1:0", "--vehicles", &vehicles.to_string(), "--password", PASSWORD, "--dir"])
+        .args([
+            "demo",
+            "--http",
+            "127.0.0.1:0",
+            "--vehicles",
+            &vehicles.to_string(),
+            "--password",
+            PASSWORD,
+            "--dir",
+        ])
         .arg(&dir)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -46,8 +55,14 @@ pub fn start(vehicles: usize) -> Server {
     let mut lines = BufReader::new(stdout).lines();
     let deadline = Instant::now() + Duration::from_secs(120);
     let base = loop {
-        assert!(Instant::now() < deadline, "tongtu demo did not print its URL in time");
-        let line = lines.next().expect("tongtu exited before serving").expect("read stdout");
+        assert!(
+            Instant::now() < deadline,
+            "tongtu demo did not print its URL in time"
+        );
+        let line = lines
+            .next()
+            .expect("tongtu exited before serving")
+            .expect("read stdout");
         if let Some(rest) = line.strip_prefix("Tongtu demo is running at ") {
             break rest.trim().trim_end_matches('/').to_string();
         }
@@ -66,14 +81,26 @@ pub async fn login(s: &Server, user: &str) -> reqwest::Client {
         .send()
         .await
         .expect("login request");
-    assert_eq!(r.status(), 200, "login as {user}: {}", r.text().await.unwrap_or_default());
+    assert_eq!(
+        r.status(),
+        200,
+        "login as {user}: {}",
+        r.text().await.unwrap_or_default()
+    );
     c
 }
 
 pub fn client() -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-requested-with", reqwest::header::HeaderValue::from_static("XMLHttpRequest"));
-    reqwest::Client::builder().cookie_store(true).default_headers(headers).build().expect("client")
+    headers.insert(
+        "x-requested-with",
+        reqwest::header::HeaderValue::from_static("XMLHttpRequest"),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 pub async fn get_json(c: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
