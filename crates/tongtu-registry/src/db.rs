@@ -36,17 +36,3 @@ pub async fn open(path: &Path) -> Result<SqlitePool> {
         .map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
     Ok(pool)
 }
-
-/// A private in-memory database for tests.
-pub async fn open_memory() -> Result<SqlitePool> {
-    let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    migrator()
-        .run(&pool)
-        .await
-        .map_err(|e| crate::error::RegistryError::Internal(format!("migration: {e}")))?;
-    Ok(pool)
-}

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use serde::{de::DeserializeOwned, Serialize};
-use sqlx::{sqlite::SqliteRow, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{sqlite::SqliteRow, SqliteConnection, SqlitePool};
 
 use crate::audit::{self, AuditEntry};
 use crate::auth::Principal;
@@ -127,26 +127,19 @@ pub struct Page<T> {
 
 pub const MAX_LIMIT: u32 = 500;
 
-fn bind_val<'q>(
-    q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    v: Val,
-) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    match v {
-        Val::Int(i) => q.bind(i),
-        Val::Text(s) => q.bind(s),
-        Val::Bool(b) => q.bind(b),
-    }
-}
-
-fn bind_val_as<'q, O>(
-    q: sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
-    v: Val,
-) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
-    match v {
-        Val::Int(i) => q.bind(i),
-        Val::Text(s) => q.bind(s),
-        Val::Bool(b) => q.bind(b),
-    }
+/// Binds every value in order; works for `query`, `query_as` and `query_scalar` alike.
+macro_rules! bind_all {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match v {
+                Val::Int(i) => q.bind(i),
+                Val::Text(s) => q.bind(s),
+                Val::Bool(b) => q.bind(b),
+            };
+        }
+        q
+    }};
 }
 
 fn parse_filter(f: &Filter, raw: &str) -> Result<Val> {
@@ -210,15 +203,12 @@ pub async fn list<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) -> R
     let (cond, vals) = where_clause::<R>(p, q)?;
     let limit = q.limit.clamp(1, MAX_LIMIT);
     let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {cond}", R::VIEW);
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for v in vals.iter().cloned() {
-        count = match v {
-            Val::Int(i) => count.bind(i),
-            Val::Text(s) => count.bind(s),
-            Val::Bool(b) => count.bind(b),
-        };
-    }
-    let total = count.fetch_one(db).await?;
+    let total = bind_all!(
+        sqlx::query_scalar::<_, i64>(&count_sql),
+        vals.iter().cloned()
+    )
+    .fetch_one(db)
+    .await?;
     let n = vals.len();
     let sql = format!(
         "SELECT * FROM {} WHERE {cond} AND id > ${} ORDER BY id LIMIT ${}",
@@ -226,10 +216,7 @@ pub async fn list<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) -> R
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query_as::<_, R>(&sql);
-    for v in vals {
-        query = bind_val_as(query, v);
-    }
+    let query = bind_all!(sqlx::query_as::<_, R>(&sql), vals);
     let mut items = query
         .bind(q.cursor.unwrap_or(0))
         .bind(limit as i64 + 1)
@@ -252,10 +239,7 @@ pub async fn list<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) -> R
 pub async fn list_all<R: Record>(db: &SqlitePool, p: &Principal, q: &ListQuery) -> Result<Vec<R>> {
     let (cond, vals) = where_clause::<R>(p, q)?;
     let sql = format!("SELECT * FROM {} WHERE {cond} ORDER BY id", R::VIEW);
-    let mut query = sqlx::query_as::<_, R>(&sql);
-    for v in vals {
-        query = bind_val_as(query, v);
-    }
+    let query = bind_all!(sqlx::query_as::<_, R>(&sql), vals);
     Ok(query.fetch_all(db).await?)
 }
 
@@ -370,14 +354,10 @@ pub(crate) async fn check_against_db<R: Record>(
                     .unwrap_or(Val::Text(None)),
             );
         }
-        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(self_id.unwrap_or(-1));
-        for v in binds {
-            q = match v {
-                Val::Int(i) => q.bind(i),
-                Val::Text(s) => q.bind(s),
-                Val::Bool(b) => q.bind(b),
-            };
-        }
+        let q = bind_all!(
+            sqlx::query_scalar::<_, i64>(&sql).bind(self_id.unwrap_or(-1)),
+            binds
+        );
         if let Some(other) = q.fetch_optional(&mut *conn).await? {
             let labels: Vec<&str> = key
                 .iter()
@@ -417,14 +397,7 @@ pub(crate) async fn insert_in<R: Record>(
         n + 1,
         n + 1
     );
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for v in values {
-        q = match v {
-            Val::Int(i) => q.bind(i),
-            Val::Text(s) => q.bind(s),
-            Val::Bool(b) => q.bind(b),
-        };
-    }
+    let q = bind_all!(sqlx::query_scalar::<_, i64>(&sql), values);
     let id = q
         .bind(Utc::now())
         .fetch_one(&mut *conn)
@@ -487,10 +460,7 @@ pub async fn update<R: Record>(
         n + 1,
         n + 2
     );
-    let mut q = sqlx::query(&sql);
-    for v in values {
-        q = bind_val(q, v);
-    }
+    let q = bind_all!(sqlx::query(&sql), values);
     q.bind(Utc::now())
         .bind(id)
         .execute(&mut *tx)
