@@ -69,6 +69,16 @@ const fn dict_col(
     }
 }
 
+/// The owning enterprise of vehicles, drivers and terminals (its USCC in Excel).
+const OWNER_ENTERPRISE: Col = col(
+    "enterprise_id",
+    "所属企业（统一社会信用代码）",
+    "Enterprise (USCC)",
+    ColKind::EnterpriseRef,
+    true,
+    "91441700MA4UQXK21F",
+);
+
 fn text(s: &str) -> Val {
     Val::Text(Some(s.trim().to_string()))
 }
@@ -380,14 +390,7 @@ impl Record for Vehicle {
             true,
             "441702000123",
         ),
-        col(
-            "enterprise_id",
-            "所属企业（统一社会信用代码）",
-            "Enterprise (USCC)",
-            ColKind::EnterpriseRef,
-            true,
-            "91441700MA4UQXK21F",
-        ),
+        OWNER_ENTERPRISE,
         dict_col(
             "status",
             "营运状态",
@@ -584,14 +587,7 @@ impl Record for Driver {
             true,
             "4417021990010112345",
         ),
-        col(
-            "enterprise_id",
-            "所属企业（统一社会信用代码）",
-            "Enterprise (USCC)",
-            ColKind::EnterpriseRef,
-            true,
-            "91441700MA4UQXK21F",
-        ),
+        OWNER_ENTERPRISE,
         col(
             "vehicle_id",
             "驾驶车辆（车牌号）",
@@ -745,14 +741,7 @@ impl Record for Terminal {
             dict::PROTOCOL_VERSIONS,
             "2013",
         ),
-        col(
-            "enterprise_id",
-            "所属企业（统一社会信用代码）",
-            "Enterprise (USCC)",
-            ColKind::EnterpriseRef,
-            true,
-            "91441700MA4UQXK21F",
-        ),
+        OWNER_ENTERPRISE,
         col(
             "vehicle_id",
             "绑定车辆（车牌号）",
