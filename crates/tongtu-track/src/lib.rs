@@ -5,8 +5,10 @@
 //! Closed WAL files are compacted into per-day columnar segment files sorted by
 //! (vehicle, device time); queries merge segments with the not-yet-compacted tail.
 
+pub mod check;
 pub mod columns;
 mod error;
+pub mod export;
 mod position;
 pub mod segment;
 mod store;
