@@ -1,6 +1,6 @@
 //! Columnar encoding of one vehicle's run of positions (sorted by device time).
 //!
-//! Every field becomes its own column of LEB128 varints so that zstd sees long runs of
+//! Every field becomes its own column, stored as byte planes (see `Planes`) so that zstd sees long runs of
 //! similar bytes: times as deltas in a per-run unit (devices report whole seconds), receive
 //! time as latency from device time, coordinates as the residual of a linear extrapolation
 //! from the two previous fixes (vehicles mostly keep heading and speed), bit fields as XOR
@@ -40,12 +40,53 @@ fn put_ivarint(out: &mut Vec<u8>, v: i64) {
     put_uvarint(out, zigzag(v));
 }
 
+/// Upper bound on positions in one block (a fix a second is 86,400 a day); protects the
+/// decoder's allocation from a damaged count.
+const MAX_RUN: usize = 1 << 22;
+
 struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    col: Vec<u64>,
+    ci: usize,
 }
 
 impl Reader<'_> {
+    /// Reads the byte planes of a column of `n` values.
+    fn begin_col(&mut self, n: usize) -> Result<(), ColumnError> {
+        let width = *self.buf.get(self.pos).ok_or(ColumnError("truncated column"))? as usize;
+        self.pos += 1;
+        if width > 8 {
+            return Err(ColumnError("column width"));
+        }
+        let planes = self
+            .buf
+            .get(self.pos..self.pos + width * n)
+            .ok_or(ColumnError("truncated column"))?;
+        self.col.clear();
+        self.col.resize(n, 0);
+        for (k, plane) in planes.chunks_exact(n.max(1)).enumerate().take(width) {
+            for (v, b) in self.col.iter_mut().zip(plane) {
+                *v |= u64::from(*b) << (8 * k);
+            }
+        }
+        self.pos += width * n;
+        self.ci = 0;
+        Ok(())
+    }
+
+    #[inline]
+    fn next(&mut self) -> Result<u64, ColumnError> {
+        let v = *self.col.get(self.ci).ok_or(ColumnError("column exhausted"))?;
+        self.ci += 1;
+        Ok(v)
+    }
+
+    #[inline]
+    fn inext(&mut self) -> Result<i64, ColumnError> {
+        self.next().map(unzigzag)
+    }
+
     #[inline]
     fn uvarint(&mut self) -> Result<u64, ColumnError> {
         let mut v: u64 = 0;
@@ -107,12 +148,15 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
     let unit = if unit == 0 { 1000 } else { gcd(unit, 1000) } as i64;
     put_uvarint(out, unit as u64);
     put_ivarint(out, run[0].device_time_ms);
+    let mut c = Planes { out, vals: Vec::with_capacity(n) };
     for w in run.windows(2) {
-        put_ivarint(out, w[1].device_time_ms.wrapping_sub(w[0].device_time_ms) / unit);
+        c.i(w[1].device_time_ms.wrapping_sub(w[0].device_time_ms) / unit);
     }
+    c.end();
     for p in run {
-        put_ivarint(out, p.receive_time_ms.wrapping_sub(p.device_time_ms));
+        c.i(p.receive_time_ms.wrapping_sub(p.device_time_ms));
     }
+    c.end();
     for coord in [|p: &Position| p.lat, |p: &Position| p.lon] {
         let mut prev2 = 0i64;
         let mut prev1 = 0i64;
@@ -128,13 +172,14 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
                     p.device_time_ms.wrapping_sub(run[i - 1].device_time_ms),
                 ),
             };
-            put_ivarint(out, v.wrapping_sub(pred));
+            c.i(v.wrapping_sub(pred));
             prev2 = prev1;
             prev1 = v;
         }
+        c.end();
     }
-    delta_col(out, run, |p| i64::from(p.altitude));
-    delta_col(out, run, |p| i64::from(p.speed));
+    delta_col(&mut c, run, |p| i64::from(p.altitude));
+    delta_col(&mut c, run, |p| i64::from(p.speed));
     // Heading wraps at 360: store the shortest signed turn, tagged 0; a heading outside
     // 0..360 (some devices send 0xFFFF) is stored verbatim, tagged 1.
     let mut prev = 0i64;
@@ -145,38 +190,71 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
             if turn > 180 {
                 turn -= 360;
             }
-            put_uvarint(out, zigzag(turn) << 1);
+            c.u(zigzag(turn) << 1);
             prev = d;
         } else {
-            put_uvarint(out, ((d as u64) << 1) | 1);
+            c.u(((d as u64) << 1) | 1);
         }
     }
-    xor_col(out, run, |p| u64::from(p.status));
-    xor_col(out, run, |p| u64::from(p.alarm));
-    delta_col(out, run, |p| i64::from(p.mileage));
-    delta_col(out, run, |p| i64::from(p.fuel));
-    delta_col(out, run, |p| i64::from(p.recorder_speed));
-    xor_col(out, run, |p| u64::from(p.vehicle_signal));
-    delta_col(out, run, |p| i64::from(p.signal));
-    delta_col(out, run, |p| i64::from(p.satellites));
-    xor_col(out, run, |p| u64::from(p.flags));
+    c.end();
+    xor_col(&mut c, run, |p| u64::from(p.status));
+    xor_col(&mut c, run, |p| u64::from(p.alarm));
+    delta_col(&mut c, run, |p| i64::from(p.mileage));
+    delta_col(&mut c, run, |p| i64::from(p.fuel));
+    delta_col(&mut c, run, |p| i64::from(p.recorder_speed));
+    xor_col(&mut c, run, |p| u64::from(p.vehicle_signal));
+    delta_col(&mut c, run, |p| i64::from(p.signal));
+    delta_col(&mut c, run, |p| i64::from(p.satellites));
+    xor_col(&mut c, run, |p| u64::from(p.flags));
 }
 
-fn delta_col(out: &mut Vec<u8>, run: &[Position], f: impl Fn(&Position) -> i64) {
+fn delta_col(c: &mut Planes<'_>, run: &[Position], f: impl Fn(&Position) -> i64) {
     let mut prev = 0;
     for p in run {
         let v = f(p);
-        put_ivarint(out, v.wrapping_sub(prev));
+        c.i(v.wrapping_sub(prev));
         prev = v;
     }
+    c.end();
 }
 
-fn xor_col(out: &mut Vec<u8>, run: &[Position], f: impl Fn(&Position) -> u64) {
+fn xor_col(c: &mut Planes<'_>, run: &[Position], f: impl Fn(&Position) -> u64) {
     let mut prev = 0;
     for p in run {
         let v = f(p);
-        put_uvarint(out, v ^ prev);
+        c.u(v ^ prev);
         prev = v;
+    }
+    c.end();
+}
+
+/// Column writer: values are laid out as byte planes (every value's low byte, then every
+/// value's second byte, ...) up to the widest value, so that the mostly-zero high bytes of
+/// small residuals form long runs and the low bytes a tight alphabet for zstd's entropy coder.
+struct Planes<'a> {
+    out: &'a mut Vec<u8>,
+    vals: Vec<u64>,
+}
+
+impl Planes<'_> {
+    #[inline]
+    fn u(&mut self, v: u64) {
+        self.vals.push(v);
+    }
+
+    #[inline]
+    fn i(&mut self, v: i64) {
+        self.vals.push(zigzag(v));
+    }
+
+    fn end(&mut self) {
+        let max = self.vals.iter().fold(0u64, |a, v| a | v);
+        let width = (64 - max.leading_zeros()).div_ceil(8) as usize;
+        self.out.push(width as u8);
+        for k in 0..width {
+            self.out.extend(self.vals.iter().map(|v| (v >> (8 * k)) as u8));
+        }
+        self.vals.clear();
     }
 }
 
@@ -186,8 +264,9 @@ fn read_delta<T: TryFrom<i64>>(
     set: impl Fn(&mut Position, T),
 ) -> Result<(), ColumnError> {
     let mut prev = 0i64;
+    r.begin_col(out.len())?;
     for p in out.iter_mut() {
-        prev = prev.wrapping_add(r.ivarint()?);
+        prev = prev.wrapping_add(r.inext()?);
         let v = T::try_from(prev).map_err(|_| ColumnError("value out of range"))?;
         set(p, v);
     }
@@ -200,8 +279,9 @@ fn read_xor<T: TryFrom<u64>>(
     set: impl Fn(&mut Position, T),
 ) -> Result<(), ColumnError> {
     let mut prev = 0u64;
+    r.begin_col(out.len())?;
     for p in out.iter_mut() {
-        prev ^= r.uvarint()?;
+        prev ^= r.next()?;
         let v = T::try_from(prev).map_err(|_| ColumnError("value out of range"))?;
         set(p, v);
     }
@@ -210,14 +290,13 @@ fn read_xor<T: TryFrom<u64>>(
 
 /// Decodes a run produced by [`encode_run`], appending to `out`.
 pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError> {
-    let mut r = Reader { buf, pos: 0 };
+    let mut r = Reader { buf, pos: 0, col: Vec::new(), ci: 0 };
     let n = usize::try_from(r.uvarint()?).map_err(|_| ColumnError("count"))?;
     if n == 0 {
         return Ok(());
     }
-    // Every position takes at least one byte per column: bounds the allocation.
-    if n > buf.len() {
-        return Err(ColumnError("count larger than block"));
+    if n > MAX_RUN {
+        return Err(ColumnError("count larger than any vehicle-day"));
     }
     let vehicle_id = u32::try_from(r.uvarint()?).map_err(|_| ColumnError("vehicle id"))?;
     let start = out.len();
@@ -230,14 +309,17 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
     let unit = unit as i64;
     let mut t = r.ivarint()?;
     run[0].device_time_ms = t;
+    r.begin_col(n - 1)?;
     for p in run.iter_mut().skip(1) {
-        t = t.wrapping_add(r.ivarint()?.wrapping_mul(unit));
+        t = t.wrapping_add(r.inext()?.wrapping_mul(unit));
         p.device_time_ms = t;
     }
+    r.begin_col(n)?;
     for p in run.iter_mut() {
-        p.receive_time_ms = p.device_time_ms.wrapping_add(r.ivarint()?);
+        p.receive_time_ms = p.device_time_ms.wrapping_add(r.inext()?);
     }
     for is_lat in [true, false] {
+        r.begin_col(n)?;
         let mut prev2 = 0i64;
         let mut prev1 = 0i64;
         for i in 0..n {
@@ -251,7 +333,7 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
                     run[i].device_time_ms.wrapping_sub(run[i - 1].device_time_ms),
                 ),
             };
-            let v = pred.wrapping_add(r.ivarint()?);
+            let v = pred.wrapping_add(r.inext()?);
             let v32 = i32::try_from(v).map_err(|_| ColumnError("coordinate out of range"))?;
             if is_lat {
                 run[i].lat = v32;
@@ -265,8 +347,9 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
     read_delta(&mut r, run, |p, v| p.altitude = v)?;
     read_delta(&mut r, run, |p, v| p.speed = v)?;
     let mut prev = 0i64;
+    r.begin_col(n)?;
     for p in run.iter_mut() {
-        let v = r.uvarint()?;
+        let v = r.next()?;
         let d = if v & 1 == 0 {
             let d = (prev + unzigzag(v >> 1)).rem_euclid(360);
             prev = d;

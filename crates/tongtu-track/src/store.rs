@@ -405,7 +405,8 @@ impl TrackStore {
         &self.shared.root
     }
 
-    /// Appends a batch and blocks until it is durable (for CLI tools and benchmarks).
+    /// Appends a batch and blocks until it is durable (for CLI tools and benchmarks; not for
+    /// use on an async runtime thread, where [`PositionSink::append`] is the way).
     pub fn append_blocking(&self, batch: Vec<Position>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
@@ -427,16 +428,38 @@ impl TrackStore {
     }
 
     /// Closes the current WAL file and compacts every closed one into segments; returns
-    /// when done. Normally the compactor does this on its own.
+    /// when done. Normally the compactor does this on its own. Blocking: not for use on an
+    /// async runtime thread (see [`TrackStore::compact`]).
     pub fn compact_now(&self) -> Result<()> {
-        let wtx = self.writer_tx.as_ref().ok_or_else(|| self.closed())?;
-        let (done, rx) = oneshot::channel();
-        wtx.send(WriterMsg::Rotate(done)).map_err(|_| self.closed())?;
+        let rx = self.request(|done| WriterMsg::Rotate(done))?;
         rx.blocking_recv().map_err(|_| self.closed())??;
-        let ctx = self.compact_tx.as_ref().ok_or_else(|| self.closed())?;
-        let (done, rx) = oneshot::channel();
-        ctx.send(CompactMsg::WorkAndReport(done)).map_err(|_| self.closed())?;
+        let rx = self.request_compaction()?;
         rx.blocking_recv().map_err(|_| self.closed())?
+    }
+
+    /// Async [`TrackStore::compact_now`].
+    pub async fn compact(&self) -> Result<()> {
+        let rx = self.request(|done| WriterMsg::Rotate(done))?;
+        rx.await.map_err(|_| self.closed())??;
+        let rx = self.request_compaction()?;
+        rx.await.map_err(|_| self.closed())?
+    }
+
+    fn request(
+        &self,
+        msg: impl FnOnce(oneshot::Sender<Result<()>>) -> WriterMsg,
+    ) -> Result<oneshot::Receiver<Result<()>>> {
+        let tx = self.writer_tx.as_ref().ok_or_else(|| self.closed())?;
+        let (done, rx) = oneshot::channel();
+        tx.send(msg(done)).map_err(|_| self.closed())?;
+        Ok(rx)
+    }
+
+    fn request_compaction(&self) -> Result<oneshot::Receiver<Result<()>>> {
+        let tx = self.compact_tx.as_ref().ok_or_else(|| self.closed())?;
+        let (done, rx) = oneshot::channel();
+        tx.send(CompactMsg::WorkAndReport(done)).map_err(|_| self.closed())?;
+        Ok(rx)
     }
 
     /// Stops the threads after every queued batch is durable. Idempotent; later appends
