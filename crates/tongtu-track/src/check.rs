@@ -49,7 +49,10 @@ pub fn check_store(root: &Path) -> CheckReport {
     for d in days {
         let name = d.file_name().to_string_lossy().into_owned();
         let Some(day) = parse_day_dir(&name) else {
-            r.notes.push(format!("{}: not a day directory, ignored", d.path().display()));
+            r.notes.push(format!(
+                "{}: not a day directory, ignored",
+                d.path().display()
+            ));
             continue;
         };
         let mut files: Vec<_> = match std::fs::read_dir(d.path()) {
@@ -61,9 +64,15 @@ pub fn check_store(root: &Path) -> CheckReport {
         };
         files.sort();
         for path in files {
-            let fname = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let fname = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if fname.ends_with(".seg.tmp") {
-                r.notes.push(format!("{}: unfinished compaction output (removed at next start)", path.display()));
+                r.notes.push(format!(
+                    "{}: unfinished compaction output (removed at next start)",
+                    path.display()
+                ));
                 continue;
             }
             if !fname.ends_with(".seg") {
@@ -87,7 +96,8 @@ pub fn check_store(root: &Path) -> CheckReport {
             r.bytes += seg.bytes;
             r.blocks += seg.index.len();
             r.positions += seg.index.iter().map(|e| u64::from(e.count)).sum::<u64>();
-            r.problems.extend(seg.check().into_iter().map(|e| e.to_string()));
+            r.problems
+                .extend(seg.check().into_iter().map(|e| e.to_string()));
         }
     }
     let wdir = root.join("wal");
@@ -111,7 +121,8 @@ pub fn check_store(root: &Path) -> CheckReport {
                             // The newest file may be mid-write under a running server, and a
                             // torn tail is never acknowledged data: note it, do not fail.
                             if Some(seq) == newest {
-                                r.notes.push(format!("{msg}; unacknowledged tail, cut at next start"));
+                                r.notes
+                                    .push(format!("{msg}; unacknowledged tail, cut at next start"));
                             } else {
                                 r.problems.push(msg);
                             }

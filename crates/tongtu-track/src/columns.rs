@@ -54,7 +54,10 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// Reads the byte planes of a column of `n` values.
     fn begin_col(&mut self, n: usize) -> Result<(), ColumnError> {
-        let width = *self.buf.get(self.pos).ok_or(ColumnError("truncated column"))? as usize;
+        let width = *self
+            .buf
+            .get(self.pos)
+            .ok_or(ColumnError("truncated column"))? as usize;
         self.pos += 1;
         if width > 8 {
             return Err(ColumnError("column width"));
@@ -77,7 +80,10 @@ impl Reader<'_> {
 
     #[inline]
     fn next(&mut self) -> Result<u64, ColumnError> {
-        let v = *self.col.get(self.ci).ok_or(ColumnError("column exhausted"))?;
+        let v = *self
+            .col
+            .get(self.ci)
+            .ok_or(ColumnError("column exhausted"))?;
         self.ci += 1;
         Ok(v)
     }
@@ -92,7 +98,10 @@ impl Reader<'_> {
         let mut v: u64 = 0;
         let mut shift = 0u32;
         loop {
-            let b = *self.buf.get(self.pos).ok_or(ColumnError("truncated varint"))?;
+            let b = *self
+                .buf
+                .get(self.pos)
+                .ok_or(ColumnError("truncated varint"))?;
             self.pos += 1;
             if shift >= 64 {
                 return Err(ColumnError("varint overflow"));
@@ -125,7 +134,8 @@ fn predict(prev2: i64, prev1: i64, dt_prev: i64, dt: i64) -> i64 {
     if dt_prev <= 0 || dt <= 0 || dt / 4 > dt_prev {
         return prev1;
     }
-    let v = i128::from(prev1) + (i128::from(prev1) - i128::from(prev2)) * i128::from(dt) / i128::from(dt_prev);
+    let v = i128::from(prev1)
+        + (i128::from(prev1) - i128::from(prev2)) * i128::from(dt) / i128::from(dt_prev);
     v.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i64
 }
 
@@ -140,7 +150,12 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
     // Time unit: the gcd of all device-time deltas, capped at one second.
     let mut unit = 0u64;
     for w in run.windows(2) {
-        unit = gcd(unit, w[1].device_time_ms.wrapping_sub(w[0].device_time_ms).unsigned_abs());
+        unit = gcd(
+            unit,
+            w[1].device_time_ms
+                .wrapping_sub(w[0].device_time_ms)
+                .unsigned_abs(),
+        );
         if unit == 1 {
             break;
         }
@@ -148,7 +163,10 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
     let unit = if unit == 0 { 1000 } else { gcd(unit, 1000) } as i64;
     put_uvarint(out, unit as u64);
     put_ivarint(out, run[0].device_time_ms);
-    let mut c = Planes { out, vals: Vec::with_capacity(n) };
+    let mut c = Planes {
+        out,
+        vals: Vec::with_capacity(n),
+    };
     for w in run.windows(2) {
         c.i(w[1].device_time_ms.wrapping_sub(w[0].device_time_ms) / unit);
     }
@@ -168,7 +186,9 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
                 _ => predict(
                     prev2,
                     prev1,
-                    run[i - 1].device_time_ms.wrapping_sub(run[i - 2].device_time_ms),
+                    run[i - 1]
+                        .device_time_ms
+                        .wrapping_sub(run[i - 2].device_time_ms),
                     p.device_time_ms.wrapping_sub(run[i - 1].device_time_ms),
                 ),
             };
@@ -252,7 +272,8 @@ impl Planes<'_> {
         let width = (64 - max.leading_zeros()).div_ceil(8) as usize;
         self.out.push(width as u8);
         for k in 0..width {
-            self.out.extend(self.vals.iter().map(|v| (v >> (8 * k)) as u8));
+            self.out
+                .extend(self.vals.iter().map(|v| (v >> (8 * k)) as u8));
         }
         self.vals.clear();
     }
@@ -290,7 +311,12 @@ fn read_xor<T: TryFrom<u64>>(
 
 /// Decodes a run produced by [`encode_run`], appending to `out`.
 pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError> {
-    let mut r = Reader { buf, pos: 0, col: Vec::new(), ci: 0 };
+    let mut r = Reader {
+        buf,
+        pos: 0,
+        col: Vec::new(),
+        ci: 0,
+    };
     let n = usize::try_from(r.uvarint()?).map_err(|_| ColumnError("count"))?;
     if n == 0 {
         return Ok(());
@@ -300,7 +326,13 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
     }
     let vehicle_id = u32::try_from(r.uvarint()?).map_err(|_| ColumnError("vehicle id"))?;
     let start = out.len();
-    out.resize(start + n, Position { vehicle_id, ..Default::default() });
+    out.resize(
+        start + n,
+        Position {
+            vehicle_id,
+            ..Default::default()
+        },
+    );
     let run = &mut out[start..];
     let unit = r.uvarint()?;
     if unit == 0 || unit > 1000 {
@@ -329,8 +361,12 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
                 _ => predict(
                     prev2,
                     prev1,
-                    run[i - 1].device_time_ms.wrapping_sub(run[i - 2].device_time_ms),
-                    run[i].device_time_ms.wrapping_sub(run[i - 1].device_time_ms),
+                    run[i - 1]
+                        .device_time_ms
+                        .wrapping_sub(run[i - 2].device_time_ms),
+                    run[i]
+                        .device_time_ms
+                        .wrapping_sub(run[i - 1].device_time_ms),
                 ),
             };
             let v = pred.wrapping_add(r.inext()?);
@@ -381,9 +417,28 @@ mod tests {
 
     fn arb_position() -> impl Strategy<Value = Position> {
         (
-            (any::<i64>(), any::<i64>(), any::<i32>(), any::<i32>(), any::<i16>()),
-            (any::<u16>(), any::<u16>(), any::<u32>(), any::<u32>(), any::<u32>()),
-            (any::<u16>(), any::<u16>(), any::<u32>(), any::<u8>(), any::<u8>(), any::<u16>()),
+            (
+                any::<i64>(),
+                any::<i64>(),
+                any::<i32>(),
+                any::<i32>(),
+                any::<i16>(),
+            ),
+            (
+                any::<u16>(),
+                any::<u16>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+            ),
+            (
+                any::<u16>(),
+                any::<u16>(),
+                any::<u32>(),
+                any::<u8>(),
+                any::<u8>(),
+                any::<u16>(),
+            ),
         )
             .prop_map(|(a, b, c)| Position {
                 vehicle_id: 42,
@@ -408,30 +463,39 @@ mod tests {
 
     /// A plausible moving run: whole-second times, small steps.
     fn arb_run() -> impl Strategy<Value = Vec<Position>> {
-        prop::collection::vec((1i64..40, -3000i32..3000, -3000i32..3000, 0u16..360, 0u16..1200), 1..200)
-            .prop_map(|steps| {
-                let mut t = 1_764_000_000_000i64;
-                let (mut lat, mut lon) = (21_850_000i32, 111_950_000i32);
-                steps
-                    .into_iter()
-                    .map(|(dt, dlat, dlon, dir, speed)| {
-                        t += dt * 1000;
-                        lat += dlat;
-                        lon += dlon;
-                        Position {
-                            vehicle_id: 7,
-                            device_time_ms: t,
-                            receive_time_ms: t + 250,
-                            lat,
-                            lon,
-                            speed,
-                            direction: dir,
-                            flags: crate::flags::GNSS_VALID,
-                            ..Default::default()
-                        }
-                    })
-                    .collect()
-            })
+        prop::collection::vec(
+            (
+                1i64..40,
+                -3000i32..3000,
+                -3000i32..3000,
+                0u16..360,
+                0u16..1200,
+            ),
+            1..200,
+        )
+        .prop_map(|steps| {
+            let mut t = 1_764_000_000_000i64;
+            let (mut lat, mut lon) = (21_850_000i32, 111_950_000i32);
+            steps
+                .into_iter()
+                .map(|(dt, dlat, dlon, dir, speed)| {
+                    t += dt * 1000;
+                    lat += dlat;
+                    lon += dlon;
+                    Position {
+                        vehicle_id: 7,
+                        device_time_ms: t,
+                        receive_time_ms: t + 250,
+                        lat,
+                        lon,
+                        speed,
+                        direction: dir,
+                        flags: crate::flags::GNSS_VALID,
+                        ..Default::default()
+                    }
+                })
+                .collect()
+        })
     }
 
     proptest! {
@@ -464,9 +528,21 @@ mod tests {
     #[test]
     fn out_of_range_heading_survives() {
         let run = [
-            Position { direction: 359, device_time_ms: 1000, ..Default::default() },
-            Position { direction: 0xffff, device_time_ms: 2000, ..Default::default() },
-            Position { direction: 1, device_time_ms: 3000, ..Default::default() },
+            Position {
+                direction: 359,
+                device_time_ms: 1000,
+                ..Default::default()
+            },
+            Position {
+                direction: 0xffff,
+                device_time_ms: 2000,
+                ..Default::default()
+            },
+            Position {
+                direction: 1,
+                device_time_ms: 3000,
+                ..Default::default()
+            },
         ];
         let mut buf = Vec::new();
         encode_run(&run, &mut buf);

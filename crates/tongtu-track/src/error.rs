@@ -37,7 +37,10 @@ pub enum TrackError {
 }
 
 impl TrackError {
-    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrackError {
+    pub(crate) fn io(
+        op: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> TrackError {
         let path = path.into();
         move |source| TrackError::Io { op, path, source }
     }

@@ -85,7 +85,9 @@ fn beijing(ms: i64) -> String {
         FixedOffset::east_opt((BEIJING_OFFSET_MS / 1000) as i32),
         DateTime::from_timestamp_millis(ms),
     ) {
-        (Some(tz), Some(t)) => t.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Millis, false),
+        (Some(tz), Some(t)) => t
+            .with_timezone(&tz)
+            .to_rfc3339_opts(SecondsFormat::Millis, false),
         _ => String::new(),
     }
 }
@@ -197,12 +199,32 @@ impl Columns {
         self.status.push(i64::from(p.status));
         self.alarm.push(i64::from(p.alarm));
         let has = |f: u16| p.flags & f != 0;
-        opt(&mut self.mileage, has(flags::HAS_MILEAGE), i64::from(p.mileage));
+        opt(
+            &mut self.mileage,
+            has(flags::HAS_MILEAGE),
+            i64::from(p.mileage),
+        );
         opt(&mut self.fuel, has(flags::HAS_FUEL), i32::from(p.fuel));
-        opt(&mut self.recorder_speed, has(flags::HAS_RECORDER_SPEED), i32::from(p.recorder_speed));
-        opt(&mut self.vehicle_signal, has(flags::HAS_VEHICLE_SIGNAL), i64::from(p.vehicle_signal));
-        opt(&mut self.signal, has(flags::HAS_SIGNAL), i32::from(p.signal));
-        opt(&mut self.satellites, has(flags::HAS_SATELLITES), i32::from(p.satellites));
+        opt(
+            &mut self.recorder_speed,
+            has(flags::HAS_RECORDER_SPEED),
+            i32::from(p.recorder_speed),
+        );
+        opt(
+            &mut self.vehicle_signal,
+            has(flags::HAS_VEHICLE_SIGNAL),
+            i64::from(p.vehicle_signal),
+        );
+        opt(
+            &mut self.signal,
+            has(flags::HAS_SIGNAL),
+            i32::from(p.signal),
+        );
+        opt(
+            &mut self.satellites,
+            has(flags::HAS_SATELLITES),
+            i32::from(p.satellites),
+        );
         self.gnss_valid.push(p.gnss_valid());
         self.supplementary.push(p.supplementary());
         self.flags.push(i32::from(p.flags));
@@ -214,8 +236,14 @@ impl Columns {
 }
 
 enum Sink<W: Write + Send> {
-    Text { w: W, first: bool },
-    Parquet { w: Option<SerializedFileWriter<W>>, cols: Box<Columns> },
+    Text {
+        w: W,
+        first: bool,
+    },
+    Parquet {
+        w: Option<SerializedFileWriter<W>>,
+        cols: Box<Columns>,
+    },
 }
 
 /// A streaming export; feed it tracks with [`Exporter::vehicle`], then [`Exporter::finish`].
@@ -236,7 +264,10 @@ impl<W: Write + Send> Exporter<W> {
                     .set_created_by("tongtu".into())
                     .build();
                 let fw = SerializedFileWriter::new(w, schema, Arc::new(props)).map_err(err)?;
-                Sink::Parquet { w: Some(fw), cols: Box::default() }
+                Sink::Parquet {
+                    w: Some(fw),
+                    cols: Box::default(),
+                }
             }
             _ => {
                 let head = match format {
@@ -256,7 +287,11 @@ impl<W: Write + Send> Exporter<W> {
                 Sink::Text { w, first: true }
             }
         };
-        Ok(Exporter { format, sink, rows: 0 })
+        Ok(Exporter {
+            format,
+            sink,
+            rows: 0,
+        })
     }
 
     /// Rows (positions) written so far.
@@ -318,7 +353,13 @@ impl<W: Write + Send> Exporter<W> {
     }
 }
 
-fn write_text<W: Write>(format: Format, w: &mut W, first: bool, plate: &str, t: &[Position]) -> std::io::Result<()> {
+fn write_text<W: Write>(
+    format: Format,
+    w: &mut W,
+    first: bool,
+    plate: &str,
+    t: &[Position],
+) -> std::io::Result<()> {
     match format {
         Format::Gpx => {
             writeln!(w, "<trk><name>{}</name><trkseg>", xml_escape(plate))?;
@@ -342,7 +383,13 @@ fn write_text<W: Write>(format: Format, w: &mut W, first: bool, plate: &str, t: 
                 writeln!(w, "<when>{}</when>", beijing(p.device_time_ms))?;
             }
             for p in t {
-                writeln!(w, "<gx:coord>{:.6} {:.6} {}</gx:coord>", p.lon_deg(), p.lat_deg(), p.altitude)?;
+                writeln!(
+                    w,
+                    "<gx:coord>{:.6} {:.6} {}</gx:coord>",
+                    p.lon_deg(),
+                    p.lat_deg(),
+                    p.altitude
+                )?;
             }
             writeln!(w, "</gx:Track></Placemark>")
         }
@@ -357,7 +404,12 @@ fn write_text<W: Write>(format: Format, w: &mut W, first: bool, plate: &str, t: 
                 t[0].vehicle_id, plate_json
             )?;
             for (i, p) in t.iter().enumerate() {
-                write!(w, "{}\"{}\"", if i > 0 { "," } else { "" }, beijing(p.device_time_ms))?;
+                write!(
+                    w,
+                    "{}\"{}\"",
+                    if i > 0 { "," } else { "" },
+                    beijing(p.device_time_ms)
+                )?;
             }
             w.write_all(b"],\"speeds_kmh\":[")?;
             for (i, p) in t.iter().enumerate() {
@@ -365,14 +417,26 @@ fn write_text<W: Write>(format: Format, w: &mut W, first: bool, plate: &str, t: 
             }
             w.write_all(b"]},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[")?;
             for (i, p) in t.iter().enumerate() {
-                write!(w, "{}[{:.6},{:.6}]", if i > 0 { "," } else { "" }, p.lon_deg(), p.lat_deg())?;
+                write!(
+                    w,
+                    "{}[{:.6},{:.6}]",
+                    if i > 0 { "," } else { "" },
+                    p.lon_deg(),
+                    p.lat_deg()
+                )?;
             }
             w.write_all(b"]}}")
         }
         Format::Csv => {
             let plate = csv_field(plate);
             for p in t {
-                let opt = |has: bool, v: f64| if has { format!("{v:.1}") } else { String::new() };
+                let opt = |has: bool, v: f64| {
+                    if has {
+                        format!("{v:.1}")
+                    } else {
+                        String::new()
+                    }
+                };
                 writeln!(
                     w,
                     "{},{},{},{},{:.6},{:.6},{},{:.1},{},{},{},{},{},{},{},{},{}",
@@ -387,10 +451,21 @@ fn write_text<W: Write>(format: Format, w: &mut W, first: bool, plate: &str, t: 
                     p.direction,
                     p.status,
                     p.alarm,
-                    opt(p.flags & flags::HAS_MILEAGE != 0, f64::from(p.mileage) / 10.0),
+                    opt(
+                        p.flags & flags::HAS_MILEAGE != 0,
+                        f64::from(p.mileage) / 10.0
+                    ),
                     opt(p.flags & flags::HAS_FUEL != 0, f64::from(p.fuel) / 10.0),
-                    if p.flags & flags::HAS_SIGNAL != 0 { p.signal.to_string() } else { String::new() },
-                    if p.flags & flags::HAS_SATELLITES != 0 { p.satellites.to_string() } else { String::new() },
+                    if p.flags & flags::HAS_SIGNAL != 0 {
+                        p.signal.to_string()
+                    } else {
+                        String::new()
+                    },
+                    if p.flags & flags::HAS_SATELLITES != 0 {
+                        p.satellites.to_string()
+                    } else {
+                        String::new()
+                    },
                     u8::from(p.gnss_valid()),
                     u8::from(p.supplementary()),
                 )?;
@@ -406,27 +481,60 @@ fn write_row_group<W: Write + Send>(w: &mut SerializedFileWriter<W>, c: &Columns
     let mut i = 0;
     while let Some(mut col) = rg.next_column().map_err(err)? {
         let r = match i {
-            0 => col.typed::<Int64Type>().write_batch(&c.vehicle_id, None, None),
-            1 => col.typed::<ByteArrayType>().write_batch(&c.plate, None, None),
-            2 => col.typed::<Int64Type>().write_batch(&c.device_time, None, None),
-            3 => col.typed::<Int64Type>().write_batch(&c.receive_time, None, None),
+            0 => col
+                .typed::<Int64Type>()
+                .write_batch(&c.vehicle_id, None, None),
+            1 => col
+                .typed::<ByteArrayType>()
+                .write_batch(&c.plate, None, None),
+            2 => col
+                .typed::<Int64Type>()
+                .write_batch(&c.device_time, None, None),
+            3 => col
+                .typed::<Int64Type>()
+                .write_batch(&c.receive_time, None, None),
             4 => col.typed::<Int32Type>().write_batch(&c.lat_e6, None, None),
             5 => col.typed::<Int32Type>().write_batch(&c.lon_e6, None, None),
             6 => col.typed::<DoubleType>().write_batch(&c.lat, None, None),
             7 => col.typed::<DoubleType>().write_batch(&c.lon, None, None),
-            8 => col.typed::<Int32Type>().write_batch(&c.altitude, None, None),
+            8 => col
+                .typed::<Int32Type>()
+                .write_batch(&c.altitude, None, None),
             9 => col.typed::<Int32Type>().write_batch(&c.speed, None, None),
-            10 => col.typed::<Int32Type>().write_batch(&c.direction, None, None),
+            10 => col
+                .typed::<Int32Type>()
+                .write_batch(&c.direction, None, None),
             11 => col.typed::<Int64Type>().write_batch(&c.status, None, None),
             12 => col.typed::<Int64Type>().write_batch(&c.alarm, None, None),
-            13 => col.typed::<Int64Type>().write_batch(&c.mileage.0, Some(&c.mileage.1), None),
-            14 => col.typed::<Int32Type>().write_batch(&c.fuel.0, Some(&c.fuel.1), None),
-            15 => col.typed::<Int32Type>().write_batch(&c.recorder_speed.0, Some(&c.recorder_speed.1), None),
-            16 => col.typed::<Int64Type>().write_batch(&c.vehicle_signal.0, Some(&c.vehicle_signal.1), None),
-            17 => col.typed::<Int32Type>().write_batch(&c.signal.0, Some(&c.signal.1), None),
-            18 => col.typed::<Int32Type>().write_batch(&c.satellites.0, Some(&c.satellites.1), None),
-            19 => col.typed::<BoolType>().write_batch(&c.gnss_valid, None, None),
-            20 => col.typed::<BoolType>().write_batch(&c.supplementary, None, None),
+            13 => col
+                .typed::<Int64Type>()
+                .write_batch(&c.mileage.0, Some(&c.mileage.1), None),
+            14 => col
+                .typed::<Int32Type>()
+                .write_batch(&c.fuel.0, Some(&c.fuel.1), None),
+            15 => col.typed::<Int32Type>().write_batch(
+                &c.recorder_speed.0,
+                Some(&c.recorder_speed.1),
+                None,
+            ),
+            16 => col.typed::<Int64Type>().write_batch(
+                &c.vehicle_signal.0,
+                Some(&c.vehicle_signal.1),
+                None,
+            ),
+            17 => col
+                .typed::<Int32Type>()
+                .write_batch(&c.signal.0, Some(&c.signal.1), None),
+            18 => {
+                col.typed::<Int32Type>()
+                    .write_batch(&c.satellites.0, Some(&c.satellites.1), None)
+            }
+            19 => col
+                .typed::<BoolType>()
+                .write_batch(&c.gnss_valid, None, None),
+            20 => col
+                .typed::<BoolType>()
+                .write_batch(&c.supplementary, None, None),
             21 => col.typed::<Int32Type>().write_batch(&c.flags, None, None),
             _ => return Err(err("parquet schema has more columns than the writer")),
         };

@@ -41,7 +41,7 @@ pub mod flags {
 ///
 /// Coordinates are WGS-84 in 1e-6 degree, signed (south and west negative), exactly as the
 /// terminal sent them; conversion to GCJ-02 happens only for drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Position {
     /// Registry vehicle id.
     pub vehicle_id: u32,
@@ -77,30 +77,6 @@ pub struct Position {
     pub satellites: u8,
     /// See [`flags`].
     pub flags: u16,
-}
-
-impl Default for Position {
-    fn default() -> Self {
-        Position {
-            vehicle_id: 0,
-            device_time_ms: 0,
-            receive_time_ms: 0,
-            lat: 0,
-            lon: 0,
-            altitude: 0,
-            speed: 0,
-            direction: 0,
-            status: 0,
-            alarm: 0,
-            mileage: 0,
-            fuel: 0,
-            recorder_speed: 0,
-            vehicle_signal: 0,
-            signal: 0,
-            satellites: 0,
-            flags: 0,
-        }
-    }
 }
 
 impl Position {
@@ -188,15 +164,24 @@ mod tests {
         assert_eq!(day_of(start - 1), day - 1);
         assert_eq!(day_date(day).to_string(), "2026-11-25");
         assert_eq!(
-            chrono::DateTime::from_timestamp_millis(start).unwrap().to_rfc3339(),
+            chrono::DateTime::from_timestamp_millis(start)
+                .unwrap()
+                .to_rfc3339(),
             "2026-11-24T16:00:00+00:00"
         );
     }
 
     #[test]
     fn distance_one_millidegree_of_latitude() {
-        let a = Position { lat: 21_800_000, lon: 111_900_000, ..Default::default() };
-        let b = Position { lat: 21_801_000, ..a };
+        let a = Position {
+            lat: 21_800_000,
+            lon: 111_900_000,
+            ..Default::default()
+        };
+        let b = Position {
+            lat: 21_801_000,
+            ..a
+        };
         let d = distance_m(&a, &b);
         assert!((d - 111.19).abs() < 0.1, "{d}");
     }

@@ -82,7 +82,9 @@ impl IndexEntry {
 
 /// Directory name of a day.
 pub fn day_dir_name(day: i32) -> String {
-    crate::position::day_date(day).format("%Y-%m-%d").to_string()
+    crate::position::day_date(day)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// Parses a day directory name.
@@ -127,7 +129,8 @@ impl SegmentWriter {
             .open(&tmp)
             .map_err(TrackError::io("create", &tmp))?;
         let mut out = BufWriter::with_capacity(256 << 10, file);
-        out.write_all(SEG_MAGIC).map_err(TrackError::io("write", &tmp))?;
+        out.write_all(SEG_MAGIC)
+            .map_err(TrackError::io("write", &tmp))?;
         let compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL)
             .map_err(|e| TrackError::Export(format!("zstd: {e}")))?;
         Ok(SegmentWriter {
@@ -148,14 +151,19 @@ impl SegmentWriter {
         let (Some(first), Some(last)) = (run.first(), run.last()) else {
             return Ok(());
         };
-        debug_assert!(self.index.last().is_none_or(|e| e.vehicle_id < first.vehicle_id));
+        debug_assert!(self
+            .index
+            .last()
+            .is_none_or(|e| e.vehicle_id < first.vehicle_id));
         self.raw.clear();
         encode_run(run, &mut self.raw);
         let block = self
             .compressor
             .compress(&self.raw)
             .map_err(TrackError::io("compress", &self.tmp))?;
-        self.out.write_all(&block).map_err(TrackError::io("write", &self.tmp))?;
+        self.out
+            .write_all(&block)
+            .map_err(TrackError::io("write", &self.tmp))?;
         self.index.push(IndexEntry {
             vehicle_id: first.vehicle_id,
             offset: self.offset,
@@ -188,12 +196,16 @@ impl SegmentWriter {
         idx.extend_from_slice(&self.day.to_le_bytes());
         idx.extend_from_slice(&self.gen.to_le_bytes());
         idx.extend_from_slice(SEG_END);
-        self.out.write_all(&idx).map_err(TrackError::io("write", &self.tmp))?;
-        let file = self
-            .out
-            .into_inner()
-            .map_err(|e| TrackError::Io { op: "flush", path: self.tmp.clone(), source: e.into_error() })?;
-        file.sync_all().map_err(TrackError::io("fsync", &self.tmp))?;
+        self.out
+            .write_all(&idx)
+            .map_err(TrackError::io("write", &self.tmp))?;
+        let file = self.out.into_inner().map_err(|e| TrackError::Io {
+            op: "flush",
+            path: self.tmp.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all()
+            .map_err(TrackError::io("fsync", &self.tmp))?;
         drop(file);
         std::fs::rename(&self.tmp, &self.path).map_err(TrackError::io("rename", &self.tmp))?;
         if let Some(dir) = self.path.parent() {
@@ -233,15 +245,20 @@ impl Segment {
             return Err(corrupt(0, format!("file too short ({bytes} bytes)")));
         }
         let mut head = [0u8; 8];
-        file.read_exact_at(&mut head, 0).map_err(TrackError::io("read", path))?;
+        file.read_exact_at(&mut head, 0)
+            .map_err(TrackError::io("read", path))?;
         if &head != SEG_MAGIC {
             return Err(corrupt(0, "bad magic".into()));
         }
         let footer_at = bytes - FOOTER as u64;
         let mut f = [0u8; FOOTER];
-        file.read_exact_at(&mut f, footer_at).map_err(TrackError::io("read", path))?;
+        file.read_exact_at(&mut f, footer_at)
+            .map_err(TrackError::io("read", path))?;
         if &f[28..36] != SEG_END {
-            return Err(corrupt(footer_at, "bad footer magic (truncated file?)".into()));
+            return Err(corrupt(
+                footer_at,
+                "bad footer magic (truncated file?)".into(),
+            ));
         }
         let mut a8 = [0u8; 8];
         a8.copy_from_slice(&f[0..8]);
@@ -258,7 +275,8 @@ impl Segment {
             ));
         }
         let mut idx = vec![0u8; entries as usize * INDEX_ENTRY];
-        file.read_exact_at(&mut idx, index_at).map_err(TrackError::io("read", path))?;
+        file.read_exact_at(&mut idx, index_at)
+            .map_err(TrackError::io("read", path))?;
         let actual = crc32fast::hash(&idx);
         if actual != index_crc {
             return Err(corrupt(
@@ -270,13 +288,26 @@ impl Segment {
         for (i, e) in index.iter().enumerate() {
             let at = index_at + (i * INDEX_ENTRY) as u64;
             if e.offset < SEG_MAGIC.len() as u64 || e.offset + u64::from(e.clen) > index_at {
-                return Err(corrupt(at, format!("vehicle {} block outside the data area", e.vehicle_id)));
+                return Err(corrupt(
+                    at,
+                    format!("vehicle {} block outside the data area", e.vehicle_id),
+                ));
             }
             if i > 0 && index[i - 1].vehicle_id >= e.vehicle_id {
-                return Err(corrupt(at, format!("vehicle {} out of order in index", e.vehicle_id)));
+                return Err(corrupt(
+                    at,
+                    format!("vehicle {} out of order in index", e.vehicle_id),
+                ));
             }
         }
-        Ok(Segment { path: path.to_path_buf(), day, gen, bytes, index, file })
+        Ok(Segment {
+            path: path.to_path_buf(),
+            day,
+            gen,
+            bytes,
+            index,
+            file,
+        })
     }
 
     /// The index entry of a vehicle.
@@ -334,11 +365,17 @@ impl Segment {
                 problems.push(err);
                 continue;
             }
-            if buf.windows(2).any(|w| w[0].device_time_ms >= w[1].device_time_ms) {
+            if buf
+                .windows(2)
+                .any(|w| w[0].device_time_ms >= w[1].device_time_ms)
+            {
                 problems.push(TrackError::Corrupt {
                     path: self.path.clone(),
                     offset: e.offset,
-                    reason: format!("vehicle {} positions not strictly ordered by time", e.vehicle_id),
+                    reason: format!(
+                        "vehicle {} positions not strictly ordered by time",
+                        e.vehicle_id
+                    ),
                 });
             }
             if let Some(p) = buf.iter().find(|p| p.day() != self.day) {

@@ -27,7 +27,9 @@ use crate::columns::POS_WIRE;
 use crate::error::{Result, TrackError};
 use crate::position::{day_of, day_start_ms, distance_m, Position, DAY_MS};
 use crate::segment::{parse_day_dir, Segment, SegmentWriter};
-use crate::wal::{self, encode_record, get_position, put_position, sync_dir, TailProblem, WalWriter};
+use crate::wal::{
+    self, encode_record, get_position, put_position, sync_dir, TailProblem, WalWriter,
+};
 use crate::{AppendFuture, PositionSink};
 
 /// Tuning of a [`TrackStore`].
@@ -169,7 +171,11 @@ struct Shared {
 }
 
 enum WriterMsg {
-    Append { record: Vec<u8>, batch: Vec<Position>, done: oneshot::Sender<Result<()>> },
+    Append {
+        record: Vec<u8>,
+        batch: Vec<Position>,
+        done: oneshot::Sender<Result<()>>,
+    },
     Rotate(oneshot::Sender<Result<()>>),
     Shutdown,
 }
@@ -220,7 +226,11 @@ impl TrackStore {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(TrackError::Locked(root)),
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(TrackError::Io { op: "lock", path: lock_path, source: e })
+                return Err(TrackError::Io {
+                    op: "lock",
+                    path: lock_path,
+                    source: e,
+                })
             }
         }
         let (state, recovery, next_seq) = Self::recover(&root, false)?;
@@ -231,7 +241,10 @@ impl TrackStore {
             metrics: Metrics::new(),
             broken: Mutex::new(None),
         });
-        shared.metrics.tail_problems.inc_by(recovery.tails.len() as u64);
+        shared
+            .metrics
+            .tail_problems
+            .inc_by(recovery.tails.len() as u64);
         for (path, tail) in &recovery.tails {
             tracing::warn!(
                 file = %path.display(),
@@ -335,7 +348,10 @@ impl TrackStore {
                 if let Some(tail) = replay.tail {
                     report.tails.push((path.clone(), tail));
                 }
-                let mut mem = MemTable { seq, ..Default::default() };
+                let mut mem = MemTable {
+                    seq,
+                    ..Default::default()
+                };
                 for p in replay.positions {
                     state.update_latest(&p);
                     mem.insert(p);
@@ -419,7 +435,12 @@ impl TrackStore {
         let tx = self.writer_tx.as_ref().ok_or_else(|| self.closed())?;
         let record = encode_record(&batch);
         let (done, rx) = oneshot::channel();
-        tx.send(WriterMsg::Append { record, batch, done }).map_err(|_| self.closed())?;
+        tx.send(WriterMsg::Append {
+            record,
+            batch,
+            done,
+        })
+        .map_err(|_| self.closed())?;
         Ok(rx)
     }
 
@@ -431,7 +452,7 @@ impl TrackStore {
     /// when done. Normally the compactor does this on its own. Blocking: not for use on an
     /// async runtime thread (see [`TrackStore::compact`]).
     pub fn compact_now(&self) -> Result<()> {
-        let rx = self.request(|done| WriterMsg::Rotate(done))?;
+        let rx = self.request(WriterMsg::Rotate)?;
         rx.blocking_recv().map_err(|_| self.closed())??;
         let rx = self.request_compaction()?;
         rx.blocking_recv().map_err(|_| self.closed())?
@@ -439,7 +460,7 @@ impl TrackStore {
 
     /// Async [`TrackStore::compact_now`].
     pub async fn compact(&self) -> Result<()> {
-        let rx = self.request(|done| WriterMsg::Rotate(done))?;
+        let rx = self.request(WriterMsg::Rotate)?;
         rx.await.map_err(|_| self.closed())??;
         let rx = self.request_compaction()?;
         rx.await.map_err(|_| self.closed())?
@@ -458,7 +479,8 @@ impl TrackStore {
     fn request_compaction(&self) -> Result<oneshot::Receiver<Result<()>>> {
         let tx = self.compact_tx.as_ref().ok_or_else(|| self.closed())?;
         let (done, rx) = oneshot::channel();
-        tx.send(CompactMsg::WorkAndReport(done)).map_err(|_| self.closed())?;
+        tx.send(CompactMsg::WorkAndReport(done))
+            .map_err(|_| self.closed())?;
         Ok(rx)
     }
 
@@ -501,16 +523,26 @@ impl TrackStore {
                 }
             }
             let mut mem: Vec<Position> = Vec::new();
-            for m in st.frozen.iter().map(|m| &**m).chain(std::iter::once(&st.active)) {
+            for m in st
+                .frozen
+                .iter()
+                .map(|m| &**m)
+                .chain(std::iter::once(&st.active))
+            {
                 if let Some(v) = m.by_vehicle.get(&vehicle_id) {
-                    mem.extend(v.iter().filter(|p| p.device_time_ms >= from_ms && p.device_time_ms < to_ms));
+                    mem.extend(
+                        v.iter()
+                            .filter(|p| p.device_time_ms >= from_ms && p.device_time_ms < to_ms),
+                    );
                 }
             }
             (segs, mem)
         };
         // Rank order (segments by day then generation, then memtables oldest first) is write
         // order for any one device time, which lives in exactly one day.
-        let mut out = Vec::with_capacity(mem.len() + segs.iter().map(|(_, e)| e.count as usize).sum::<usize>());
+        let mut out = Vec::with_capacity(
+            mem.len() + segs.iter().map(|(_, e)| e.count as usize).sum::<usize>(),
+        );
         for (s, e) in &segs {
             let start = out.len();
             s.read_run(e, &mut out)?;
@@ -549,12 +581,24 @@ impl TrackStore {
         let mut ids = HashSet::new();
         for (_, segs) in st.segments.range(day_of(from_ms)..=day_of(to_ms - 1)) {
             for s in segs {
-                ids.extend(s.index.iter().filter(|e| e.t_min < to_ms && e.t_max >= from_ms).map(|e| e.vehicle_id));
+                ids.extend(
+                    s.index
+                        .iter()
+                        .filter(|e| e.t_min < to_ms && e.t_max >= from_ms)
+                        .map(|e| e.vehicle_id),
+                );
             }
         }
-        for m in st.frozen.iter().map(|m| &**m).chain(std::iter::once(&st.active)) {
+        for m in st
+            .frozen
+            .iter()
+            .map(|m| &**m)
+            .chain(std::iter::once(&st.active))
+        {
             for (id, v) in &m.by_vehicle {
-                if v.iter().any(|p| p.device_time_ms >= from_ms && p.device_time_ms < to_ms) {
+                if v.iter()
+                    .any(|p| p.device_time_ms >= from_ms && p.device_time_ms < to_ms)
+                {
                     ids.insert(*id);
                 }
             }
@@ -610,7 +654,11 @@ impl TrackStore {
     /// Segment files currently in use, per day.
     pub fn segment_paths(&self) -> Vec<PathBuf> {
         let st = self.shared.read_state();
-        st.segments.values().flatten().map(|s| s.path.clone()).collect()
+        st.segments
+            .values()
+            .flatten()
+            .map(|s| s.path.clone())
+            .collect()
     }
 
     /// Positions appended but not yet compacted.
@@ -629,18 +677,58 @@ impl TrackStore {
     pub fn register_metrics(&self, reg: &mut prometheus_client::registry::Registry) {
         let m = &self.shared.metrics;
         let reg = reg.sub_registry_with_prefix("tongtu_track");
-        reg.register("wal_fsync_seconds", "WAL fsync latency", m.fsync_seconds.clone());
-        reg.register("commit_group_positions", "Positions made durable per fsync", m.commit_positions.clone());
-        reg.register("appended_positions", "Positions made durable", m.appended.clone());
+        reg.register(
+            "wal_fsync_seconds",
+            "WAL fsync latency",
+            m.fsync_seconds.clone(),
+        );
+        reg.register(
+            "commit_group_positions",
+            "Positions made durable per fsync",
+            m.commit_positions.clone(),
+        );
+        reg.register(
+            "appended_positions",
+            "Positions made durable",
+            m.appended.clone(),
+        );
         reg.register("wal_bytes", "Bytes written to the WAL", m.wal_bytes.clone());
-        reg.register("compactions", "WAL files compacted into segments", m.compactions.clone());
-        reg.register("compaction_seconds", "Time to compact one WAL file", m.compaction_seconds.clone());
-        reg.register("compacted_positions", "Positions written to segments", m.compacted_positions.clone());
+        reg.register(
+            "compactions",
+            "WAL files compacted into segments",
+            m.compactions.clone(),
+        );
+        reg.register(
+            "compaction_seconds",
+            "Time to compact one WAL file",
+            m.compaction_seconds.clone(),
+        );
+        reg.register(
+            "compacted_positions",
+            "Positions written to segments",
+            m.compacted_positions.clone(),
+        );
         reg.register("merges", "Day merges of segment files", m.merges.clone());
-        reg.register("memtable_positions", "Positions not yet compacted", m.memtable_positions.clone());
-        reg.register("wal_tail_problems", "Torn or corrupt WAL tails cut off at recovery", m.tail_problems.clone());
-        reg.register("retention_deleted_days", "Days deleted by retention", m.retention_days_deleted.clone());
-        reg.register("day_bytes", "Segment bytes per Beijing day", m.day_bytes.clone());
+        reg.register(
+            "memtable_positions",
+            "Positions not yet compacted",
+            m.memtable_positions.clone(),
+        );
+        reg.register(
+            "wal_tail_problems",
+            "Torn or corrupt WAL tails cut off at recovery",
+            m.tail_problems.clone(),
+        );
+        reg.register(
+            "retention_deleted_days",
+            "Days deleted by retention",
+            m.retention_days_deleted.clone(),
+        );
+        reg.register(
+            "day_bytes",
+            "Segment bytes per Beijing day",
+            m.day_bytes.clone(),
+        );
     }
 }
 
@@ -662,11 +750,19 @@ impl PositionSink for TrackStore {
         let shared = self.shared.clone();
         Box::pin(async move {
             let closed = || TrackError::Closed(lock(&shared.broken).clone());
-            let _permit = sem.acquire_many_owned(permits).await.map_err(|_| closed())?;
+            let _permit = sem
+                .acquire_many_owned(permits)
+                .await
+                .map_err(|_| closed())?;
             let tx = tx.ok_or_else(closed)?;
             let record = encode_record(&batch);
             let (done, rx) = oneshot::channel();
-            tx.send(WriterMsg::Append { record, batch, done }).map_err(|_| closed())?;
+            tx.send(WriterMsg::Append {
+                record,
+                batch,
+                done,
+            })
+            .map_err(|_| closed())?;
             rx.await.map_err(|_| closed())?
         })
     }
@@ -681,7 +777,10 @@ pub(crate) fn sort_dedup(v: &mut Vec<Position>) {
 
 /// Mileage of one vehicle's (sorted) track.
 pub fn mileage_of(vehicle_id: u32, t: &[Position]) -> DailyMileage {
-    let odo: Vec<u32> = t.iter().filter_map(|p| p.mileage_km().map(|_| p.mileage)).collect();
+    let odo: Vec<u32> = t
+        .iter()
+        .filter_map(|p| p.mileage_km().map(|_| p.mileage))
+        .collect();
     let odometer_km = match (odo.first(), odo.last()) {
         (Some(a), Some(b)) if odo.len() > 1 => Some(f64::from(b.saturating_sub(*a)) / 10.0),
         _ => None,
@@ -702,7 +801,12 @@ pub fn mileage_of(vehicle_id: u32, t: &[Position]) -> DailyMileage {
         }
         prev = Some(p);
     }
-    DailyMileage { vehicle_id, positions: t.len() as u32, odometer_km, gnss_km: gnss_m / 1000.0 }
+    DailyMileage {
+        vehicle_id,
+        positions: t.len() as u32,
+        odometer_km,
+        gnss_km: gnss_m / 1000.0,
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -720,9 +824,9 @@ impl Shared {
 
     fn refresh_day_bytes(&self) {
         let st = self.read_state();
-        self.metrics.memtable_positions.set(
-            (st.active.count + st.frozen.iter().map(|m| m.count).sum::<usize>()) as i64,
-        );
+        self.metrics
+            .memtable_positions
+            .set((st.active.count + st.frozen.iter().map(|m| m.count).sum::<usize>()) as i64);
         for (day, segs) in &st.segments {
             self.metrics
                 .day_bytes
@@ -746,7 +850,9 @@ impl Shared {
             }
             let dir = seg_dir(&self.root).join(crate::segment::day_dir_name(day));
             let _ = std::fs::remove_dir_all(&dir);
-            self.metrics.day_bytes.remove(&[("day", crate::segment::day_dir_name(day))]);
+            self.metrics
+                .day_bytes
+                .remove(&[("day", crate::segment::day_dir_name(day))]);
             self.metrics.retention_days_deleted.inc();
             tracing::info!(day = %crate::segment::day_dir_name(day), "track day deleted by retention");
             days.push(day);
@@ -783,8 +889,15 @@ impl Shared {
             sync_dir(&wal_dir(&self.root))?;
             self.metrics.compactions.inc();
             self.metrics.compacted_positions.inc_by(mem.count as u64);
-            self.metrics.compaction_seconds.observe(started.elapsed().as_secs_f64());
-            tracing::debug!(seq = mem.seq, positions = mem.count, days = touched.len(), "WAL compacted");
+            self.metrics
+                .compaction_seconds
+                .observe(started.elapsed().as_secs_f64());
+            tracing::debug!(
+                seq = mem.seq,
+                positions = mem.count,
+                days = touched.len(),
+                "WAL compacted"
+            );
             for day in touched {
                 self.maybe_merge(day)?;
             }
@@ -794,7 +907,12 @@ impl Shared {
 
     /// Merges a day's segments into one when there are too many of them.
     fn maybe_merge(&self, day: i32) -> Result<()> {
-        let segs = self.read_state().segments.get(&day).cloned().unwrap_or_default();
+        let segs = self
+            .read_state()
+            .segments
+            .get(&day)
+            .cloned()
+            .unwrap_or_default();
         if segs.len() < self.config.merge_threshold.max(2) {
             return Ok(());
         }
@@ -829,7 +947,11 @@ fn write_segments(root: &Path, mem: &MemTable) -> Result<Vec<Segment>> {
         let mut run = v.clone();
         sort_dedup(&mut run);
         for p in run {
-            days.entry(p.day()).or_default().entry(*id).or_default().push(p);
+            days.entry(p.day())
+                .or_default()
+                .entry(*id)
+                .or_default()
+                .push(p);
         }
     }
     let mut out = Vec::new();
@@ -846,7 +968,10 @@ fn write_segments(root: &Path, mem: &MemTable) -> Result<Vec<Segment>> {
 /// Merges segments of one day (ascending generation) into segment `gen`, one vehicle at a
 /// time; the first written of duplicate times wins.
 fn merge_segments(root: &Path, day: i32, gen: u64, segs: &[Arc<Segment>]) -> Result<Segment> {
-    let mut ids: Vec<u32> = segs.iter().flat_map(|s| s.index.iter().map(|e| e.vehicle_id)).collect();
+    let mut ids: Vec<u32> = segs
+        .iter()
+        .flat_map(|s| s.index.iter().map(|e| e.vehicle_id))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let mut w = SegmentWriter::create(root, day, gen)?;
@@ -895,7 +1020,11 @@ fn writer_loop(
         let mut rotations = Vec::new();
         for m in group.drain(..) {
             match m {
-                WriterMsg::Append { record, batch, done } => {
+                WriterMsg::Append {
+                    record,
+                    batch,
+                    done,
+                } => {
                     if let Err(e) = wal.write(&record) {
                         fail(&shared, &e);
                         let _ = done.send(Err(TrackError::Closed(Some(e.to_string()))));
@@ -928,7 +1057,10 @@ fn writer_loop(
                 }
                 break;
             }
-            shared.metrics.fsync_seconds.observe(t.elapsed().as_secs_f64());
+            shared
+                .metrics
+                .fsync_seconds
+                .observe(t.elapsed().as_secs_f64());
             let n: usize = appends.iter().map(|(b, _)| b.len()).sum();
             shared.metrics.commit_positions.observe(n as f64);
             shared.metrics.appended.inc_by(n as u64);
@@ -947,7 +1079,8 @@ fn writer_loop(
             }
         }
         let due = wal.len >= shared.config.wal_file_bytes
-            || (opened.elapsed() >= shared.config.wal_max_age && wal.len > crate::wal::WAL_MAGIC.len() as u64);
+            || (opened.elapsed() >= shared.config.wal_max_age
+                && wal.len > crate::wal::WAL_MAGIC.len() as u64);
         if due || !rotations.is_empty() {
             let r = rotate(&shared, &mut wal);
             match &r {
@@ -986,7 +1119,10 @@ fn rotate(shared: &Shared, wal: &mut WalWriter) -> Result<()> {
     let mem = std::mem::take(&mut st.active);
     st.active.seq = old.seq + 1;
     if mem.count > 0 {
-        st.frozen.push(Arc::new(MemTable { seq: old.seq, ..mem }));
+        st.frozen.push(Arc::new(MemTable {
+            seq: old.seq,
+            ..mem
+        }));
     } else {
         drop(st);
         // Nothing to compact: the empty file goes now.
@@ -1043,7 +1179,9 @@ fn save_latest(root: &Path, latest: &HashMap<u32, Position>) -> Result<()> {
 /// Loads `latest.bin`; false when it is missing or damaged (then it is rebuilt).
 fn load_latest(root: &Path, latest: &mut HashMap<u32, Position>) -> bool {
     let path = root.join("latest.bin");
-    let Ok(buf) = std::fs::read(&path) else { return false };
+    let Ok(buf) = std::fs::read(&path) else {
+        return false;
+    };
     if buf.len() < 16 || &buf[..8] != LATEST_MAGIC {
         tracing::warn!(file = %path.display(), "latest.bin damaged; rebuilding from segments");
         return false;
@@ -1073,7 +1211,10 @@ fn rebuild_latest(st: &mut State) {
     for segs in st.segments.values().rev().take(7) {
         for s in segs {
             for e in &s.index {
-                if found.get(&e.vehicle_id).is_some_and(|p| p.device_time_ms >= e.t_max) {
+                if found
+                    .get(&e.vehicle_id)
+                    .is_some_and(|p| p.device_time_ms >= e.t_max)
+                {
                     continue;
                 }
                 buf.clear();

@@ -161,19 +161,25 @@ pub fn replay_bytes(data: &[u8]) -> Replay {
     while at < data.len() {
         let rest = &data[at..];
         if rest.len() < RECORD_HEADER {
-            out.tail = Some(problem(at, format!("torn record header ({} of 8 bytes)", rest.len())));
+            out.tail = Some(problem(
+                at,
+                format!("torn record header ({} of 8 bytes)", rest.len()),
+            ));
             break;
         }
         let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
-        if len > MAX_RECORD || len % POS_WIRE != 0 {
+        if len > MAX_RECORD || !len.is_multiple_of(POS_WIRE) {
             out.tail = Some(problem(at, format!("implausible record length {len}")));
             break;
         }
         if rest.len() < RECORD_HEADER + len {
             out.tail = Some(problem(
                 at,
-                format!("torn record: {} of {len} payload bytes", rest.len() - RECORD_HEADER),
+                format!(
+                    "torn record: {} of {len} payload bytes",
+                    rest.len() - RECORD_HEADER
+                ),
             ));
             break;
         }
@@ -217,22 +223,32 @@ impl WalWriter {
             .write(true)
             .open(&path)
             .map_err(TrackError::io("create", &path))?;
-        file.write_all(WAL_MAGIC).map_err(TrackError::io("write", &path))?;
+        file.write_all(WAL_MAGIC)
+            .map_err(TrackError::io("write", &path))?;
         file.sync_all().map_err(TrackError::io("fsync", &path))?;
         sync_dir(dir)?;
-        Ok(WalWriter { file, path, seq, len: WAL_MAGIC.len() as u64 })
+        Ok(WalWriter {
+            file,
+            path,
+            seq,
+            len: WAL_MAGIC.len() as u64,
+        })
     }
 
     /// Writes bytes (whole records) without syncing.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.file.write_all(bytes).map_err(TrackError::io("write", &self.path))?;
+        self.file
+            .write_all(bytes)
+            .map_err(TrackError::io("write", &self.path))?;
         self.len += bytes.len() as u64;
         Ok(())
     }
 
     /// Makes everything written so far durable.
     pub fn sync(&mut self) -> Result<()> {
-        self.file.sync_data().map_err(TrackError::io("fsync", &self.path))
+        self.file
+            .sync_data()
+            .map_err(TrackError::io("fsync", &self.path))
     }
 
     /// The file's path.

@@ -8,7 +8,17 @@ use tongtu_track::{check::check_store, flags, Position, TrackConfig, TrackStore}
 
 fn arb_track(vehicle_id: u32) -> impl Strategy<Value = Vec<Position>> {
     prop::collection::vec(
-        (1i64..60, -90_000_000i32..90_000_000, -180_000_000i32..180_000_000, any::<u16>(), any::<u32>(), any::<u32>(), 0u16..flags::ALL + 1, any::<u32>(), any::<u8>()),
+        (
+            1i64..60,
+            -90_000_000i32..90_000_000,
+            -180_000_000i32..180_000_000,
+            any::<u16>(),
+            any::<u32>(),
+            any::<u32>(),
+            0u16..flags::ALL + 1,
+            any::<u32>(),
+            any::<u8>(),
+        ),
         1..300,
     )
     .prop_map(move |rows| {
@@ -31,10 +41,22 @@ fn arb_track(vehicle_id: u32) -> impl Strategy<Value = Vec<Position>> {
                     // Absent items export as null and read back as 0.
                     mileage: if has(flags::HAS_MILEAGE) { mileage } else { 0 },
                     fuel: if has(flags::HAS_FUEL) { speed / 3 } else { 0 },
-                    recorder_speed: if has(flags::HAS_RECORDER_SPEED) { speed / 2 } else { 0 },
-                    vehicle_signal: if has(flags::HAS_VEHICLE_SIGNAL) { alarm ^ status } else { 0 },
+                    recorder_speed: if has(flags::HAS_RECORDER_SPEED) {
+                        speed / 2
+                    } else {
+                        0
+                    },
+                    vehicle_signal: if has(flags::HAS_VEHICLE_SIGNAL) {
+                        alarm ^ status
+                    } else {
+                        0
+                    },
                     signal: if has(flags::HAS_SIGNAL) { sig % 32 } else { 0 },
-                    satellites: if has(flags::HAS_SATELLITES) { sig / 8 } else { 0 },
+                    satellites: if has(flags::HAS_SATELLITES) {
+                        sig / 8
+                    } else {
+                        0
+                    },
                     flags: fl,
                 }
             })
@@ -44,11 +66,12 @@ fn arb_track(vehicle_id: u32) -> impl Strategy<Value = Vec<Position>> {
 
 fn read_parquet(bytes: Vec<u8>) -> Vec<(String, Position)> {
     let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
-    let opt_i64 = |r: &parquet::record::Row, i: usize| match r.get_column_iter().nth(i).map(|(_, f)| f) {
-        Some(Field::Long(v)) => *v,
-        Some(Field::Int(v)) => i64::from(*v),
-        _ => 0,
-    };
+    let opt_i64 =
+        |r: &parquet::record::Row, i: usize| match r.get_column_iter().nth(i).map(|(_, f)| f) {
+            Some(Field::Long(v)) => *v,
+            Some(Field::Int(v)) => i64::from(*v),
+            _ => 0,
+        };
     reader
         .get_row_iter(None)
         .unwrap()
@@ -98,7 +121,12 @@ proptest! {
 #[test]
 fn parquet_spans_row_groups() {
     let t: Vec<Position> = (0..150_000i64)
-        .map(|i| Position { vehicle_id: 1, device_time_ms: i * 1000, flags: flags::GNSS_VALID, ..Default::default() })
+        .map(|i| Position {
+            vehicle_id: 1,
+            device_time_ms: i * 1000,
+            flags: flags::GNSS_VALID,
+            ..Default::default()
+        })
         .collect();
     let mut ex = Exporter::new(Format::Parquet, Vec::new(), "t").unwrap();
     ex.vehicle("A", &t).unwrap();
@@ -136,8 +164,16 @@ fn text_formats_are_well_formed() {
     let gj: serde_json::Value = serde_json::from_str(&run(Format::GeoJson)).unwrap();
     assert_eq!(gj["features"].as_array().unwrap().len(), 2);
     assert_eq!(gj["features"][0]["properties"]["plate"], "粤Q1\"2");
-    assert_eq!(gj["features"][1]["geometry"]["coordinates"][4][1].as_f64().unwrap(), 21.8504);
-    assert_eq!(gj["features"][0]["properties"]["times"][0], "2025-11-25T00:00:00.000+08:00");
+    assert_eq!(
+        gj["features"][1]["geometry"]["coordinates"][4][1]
+            .as_f64()
+            .unwrap(),
+        21.8504
+    );
+    assert_eq!(
+        gj["features"][0]["properties"]["times"][0],
+        "2025-11-25T00:00:00.000+08:00"
+    );
 
     let gpx = run(Format::Gpx);
     assert_eq!(gpx.matches("<trkpt ").count(), 10);
@@ -152,7 +188,11 @@ fn text_formats_are_well_formed() {
     let csv = run(Format::Csv);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 11);
-    assert!(lines[1].starts_with("8,\"粤Q1\"\"2\",2025-11-25T00:00:00.000+08:00,"), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with("8,\"粤Q1\"\"2\",2025-11-25T00:00:00.000+08:00,"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].contains(",100.0,"), "{}", lines[1]); // mileage km
 }
 
@@ -169,7 +209,11 @@ fn check_store_pinpoints_a_damaged_block() {
     {
         let store = TrackStore::open(dir.path(), TrackConfig::default()).unwrap();
         let batch = (0..300i64)
-            .map(|i| Position { vehicle_id: 1 + (i % 3) as u32, device_time_ms: now - 3_600_000 + i * 1000, ..Default::default() })
+            .map(|i| Position {
+                vehicle_id: 1 + (i % 3) as u32,
+                device_time_ms: now - 3_600_000 + i * 1000,
+                ..Default::default()
+            })
             .collect();
         store.append_blocking(batch).unwrap();
         store.compact_now().unwrap();
@@ -179,17 +223,36 @@ fn check_store_pinpoints_a_damaged_block() {
     assert!(clean.ok(), "{:?}", clean.problems);
     assert_eq!((clean.segments, clean.blocks, clean.positions), (1, 3, 300));
 
-    let seg = std::fs::read_dir(dir.path().join("segments")).unwrap().next().unwrap().unwrap().path();
-    let seg = std::fs::read_dir(seg).unwrap().next().unwrap().unwrap().path();
+    let seg = std::fs::read_dir(dir.path().join("segments"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let seg = std::fs::read_dir(seg)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let mut bytes = std::fs::read(&seg).unwrap();
     bytes[12] ^= 0x55;
     std::fs::write(&seg, &bytes).unwrap();
     let bad = check_store(dir.path());
     assert_eq!(bad.problems.len(), 1, "{:?}", bad.problems);
-    assert!(bad.problems[0].contains("at byte 8") && bad.problems[0].contains("vehicle 1 block CRC mismatch"), "{}", bad.problems[0]);
+    assert!(
+        bad.problems[0].contains("at byte 8")
+            && bad.problems[0].contains("vehicle 1 block CRC mismatch"),
+        "{}",
+        bad.problems[0]
+    );
 
     // A truncated file loses its footer: reported, not a panic.
     std::fs::write(&seg, &bytes[..bytes.len() - 5]).unwrap();
     let bad = check_store(dir.path());
-    assert!(bad.problems[0].contains("bad footer magic"), "{:?}", bad.problems);
+    assert!(
+        bad.problems[0].contains("bad footer magic"),
+        "{:?}",
+        bad.problems
+    );
 }

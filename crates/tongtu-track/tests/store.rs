@@ -34,7 +34,9 @@ fn open(dir: &Path) -> Arc<TrackStore> {
 }
 
 fn all(store: &TrackStore, v: u32) -> Vec<Position> {
-    store.track(v, day_start_ms(day0() - 10), day_start_ms(day0() + 10)).expect("track")
+    store
+        .track(v, day_start_ms(day0() - 10), day_start_ms(day0() + 10))
+        .expect("track")
 }
 
 #[test]
@@ -42,14 +44,21 @@ fn append_query_compact_restart() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = day_start_ms(day0()) + 3_600_000;
     let store = open(dir.path());
-    let batch: Vec<Position> = (0..100).map(|i| fix(1 + i % 3, t0 + i64::from(i / 3) * 15_000, 1)).collect();
+    let batch: Vec<Position> = (0..100)
+        .map(|i| fix(1 + i % 3, t0 + i64::from(i / 3) * 15_000, 1))
+        .collect();
     store.append_blocking(batch.clone()).unwrap();
     let v1 = all(&store, 1);
     assert_eq!(v1.len(), 34);
-    assert!(v1.windows(2).all(|w| w[0].device_time_ms < w[1].device_time_ms));
+    assert!(v1
+        .windows(2)
+        .all(|w| w[0].device_time_ms < w[1].device_time_ms));
     // A sub-range query cuts exactly.
     let part = store.track(1, t0 + 15_000, t0 + 45_000).unwrap();
-    assert_eq!(part.iter().map(|p| p.device_time_ms).collect::<Vec<_>>(), vec![t0 + 15_000, t0 + 30_000]);
+    assert_eq!(
+        part.iter().map(|p| p.device_time_ms).collect::<Vec<_>>(),
+        vec![t0 + 15_000, t0 + 30_000]
+    );
 
     store.compact_now().unwrap();
     assert_eq!(store.memtable_positions(), 0);
@@ -95,7 +104,9 @@ async fn concurrent_async_appends_share_fsyncs() {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
             for k in 0..20i64 {
-                let batch = (0..50).map(|i| fix(v, t0 + (k * 50 + i) * 1000, 1)).collect();
+                let batch = (0..50)
+                    .map(|i| fix(v, t0 + (k * 50 + i) * 1000, 1))
+                    .collect();
                 s.append(batch).await.unwrap();
             }
         }));
@@ -110,7 +121,10 @@ async fn concurrent_async_appends_share_fsyncs() {
     store.register_metrics(&mut reg);
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &reg).unwrap();
-    assert!(text.contains("tongtu_track_appended_positions_total 32000"), "{text}");
+    assert!(
+        text.contains("tongtu_track_appended_positions_total 32000"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -119,11 +133,18 @@ fn torn_tail_is_cut_and_reported_acked_data_kept() {
     let t0 = day_start_ms(day0());
     {
         let store = open(dir.path());
-        store.append_blocking((0..10).map(|i| fix(5, t0 + i * 1000, 1)).collect()).unwrap();
+        store
+            .append_blocking((0..10).map(|i| fix(5, t0 + i * 1000, 1)).collect())
+            .unwrap();
         store.close().unwrap();
     }
     // A crash in the middle of an unacknowledged write: half a record at the end.
-    let wal = std::fs::read_dir(dir.path().join("wal")).unwrap().next().unwrap().unwrap().path();
+    let wal = std::fs::read_dir(dir.path().join("wal"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let extra = tongtu_track::wal::encode_record(&[fix(5, t0 + 99_000, 1)]);
     let mut bytes = std::fs::read(&wal).unwrap();
     let good = bytes.len();
@@ -143,7 +164,13 @@ fn corrupt_segment_block_is_detected_not_returned() {
     let t0 = day_start_ms(day0());
     let seg = {
         let store = open(dir.path());
-        store.append_blocking((0..500).map(|i| fix(1 + (i % 2) as u32, t0 + i * 1000, 1)).collect()).unwrap();
+        store
+            .append_blocking(
+                (0..500)
+                    .map(|i| fix(1 + (i % 2) as u32, t0 + i * 1000, 1))
+                    .collect(),
+            )
+            .unwrap();
         store.compact_now().unwrap();
         store.segment_paths().remove(0)
     };
@@ -152,7 +179,10 @@ fn corrupt_segment_block_is_detected_not_returned() {
     std::fs::write(&seg, &bytes).unwrap();
     let store = open(dir.path());
     let err = store.track(1, t0, t0 + 1_000_000).unwrap_err().to_string();
-    assert!(err.contains("CRC mismatch") && err.contains("vehicle 1"), "{err}");
+    assert!(
+        err.contains("CRC mismatch") && err.contains("vehicle 1"),
+        "{err}"
+    );
     // Vehicle 2's block is intact and still readable.
     assert_eq!(store.track(2, t0, t0 + 1_000_000).unwrap().len(), 250);
 }
@@ -160,9 +190,18 @@ fn corrupt_segment_block_is_detected_not_returned() {
 #[test]
 fn retention_drops_old_days() {
     let dir = tempfile::tempdir().unwrap();
-    let store = TrackStore::open(dir.path(), TrackConfig { retention_days: 2, ..Default::default() }).unwrap();
+    let store = TrackStore::open(
+        dir.path(),
+        TrackConfig {
+            retention_days: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     for d in 0..5 {
-        store.append_blocking(vec![fix(1, day_start_ms(day0() + d) + 1000, 1)]).unwrap();
+        store
+            .append_blocking(vec![fix(1, day_start_ms(day0() + d) + 1000, 1)])
+            .unwrap();
     }
     store.compact_now().unwrap();
     assert_eq!(store.day_bytes().len(), 5);
@@ -265,11 +304,15 @@ proptest! {
 #[test]
 #[ignore = "run only as the child of kill_9_loses_no_acknowledged_position"]
 fn crash_child() {
-    let Ok(dir) = std::env::var("TONGTU_TRACK_CRASH_DIR") else { return };
+    let Ok(dir) = std::env::var("TONGTU_TRACK_CRASH_DIR") else {
+        return;
+    };
     let store = open(Path::new(&dir));
     let t0 = day_start_ms(day0());
     for b in 0i64.. {
-        let batch = (0..200).map(|i| fix((i % 20) as u32, t0 + (b * 10 + i / 20) * 1000, b as u32)).collect();
+        let batch = (0..200)
+            .map(|i| fix((i % 20) as u32, t0 + (b * 10 + i / 20) * 1000, b as u32))
+            .collect();
         store.append_blocking(batch).unwrap();
         println!("ACK {b}");
         if b % 50 == 49 {
@@ -284,7 +327,13 @@ fn kill_9_loses_no_acknowledged_position() {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut child = std::process::Command::new(exe)
-        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("TONGTU_TRACK_CRASH_DIR", dir.path())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -312,9 +361,12 @@ fn kill_9_loses_no_acknowledged_position() {
         let want = (acked + 1) as usize * 10;
         assert!(got.len() >= want, "vehicle {v}: {} < {want}", got.len());
         for (i, p) in got.iter().enumerate() {
-            assert_eq!(p.device_time_ms, t0 + i as i64 * 1000, "vehicle {v} gap or garbage at {i}");
+            assert_eq!(
+                p.device_time_ms,
+                t0 + i as i64 * 1000,
+                "vehicle {v} gap or garbage at {i}"
+            );
             assert_eq!(*p, fix(v, p.device_time_ms, p.mileage));
         }
     }
 }
-
