@@ -48,6 +48,9 @@ pub struct TrackConfig {
     pub merge_threshold: usize,
     /// Positions accepted but not yet durable before `append` waits (backpressure).
     pub max_in_flight: usize,
+    /// A day is rewritten into its final cold-compressed segment once it is this many days
+    /// in the past (1: from the day after tomorrow on, when blind-area uploads are in).
+    pub cold_after_days: u32,
 }
 
 impl Default for TrackConfig {
@@ -59,6 +62,7 @@ impl Default for TrackConfig {
             retention_days: 180,
             merge_threshold: 4,
             max_in_flight: 1 << 20,
+            cold_after_days: 1,
         }
     }
 }
@@ -667,6 +671,13 @@ impl TrackStore {
         st.active.count + st.frozen.iter().map(|m| m.count).sum::<usize>()
     }
 
+    /// Rewrites every day before `day` into one cold-compressed segment (the compactor
+    /// does this for days `cold_after_days` old every ten minutes). Returns the number of
+    /// days rewritten. Blocking.
+    pub fn finalize_days_before(&self, day: i32) -> Result<usize> {
+        self.shared.finalize_days_before(day)
+    }
+
     /// Deletes days older than the retention horizon relative to `now_ms`; returns the
     /// days deleted.
     pub fn apply_retention(&self, now_ms: i64) -> Result<Vec<i32>> {
@@ -898,26 +909,31 @@ impl Shared {
                 days = touched.len(),
                 "WAL compacted"
             );
+            let cold_before = self.cold_before(chrono::Utc::now().timestamp_millis());
             for day in touched {
-                self.maybe_merge(day)?;
+                self.maybe_merge(day, cold_before)?;
             }
             self.refresh_day_bytes();
         }
     }
 
-    /// Merges a day's segments into one when there are too many of them.
-    fn maybe_merge(&self, day: i32) -> Result<()> {
+    /// Merges a day's segments into one when there are too many of them, or, once the day
+    /// has been closed for a full day (late blind-area uploads mostly arrive within hours),
+    /// into its final cold-compressed segment.
+    fn maybe_merge(&self, day: i32, cold_before: i32) -> Result<()> {
         let segs = self
             .read_state()
             .segments
             .get(&day)
             .cloned()
             .unwrap_or_default();
-        if segs.len() < self.config.merge_threshold.max(2) {
+        let closed = day < cold_before;
+        let cold_due = closed && (segs.len() > 1 || segs.iter().any(|s| !s.cold));
+        if segs.is_empty() || (segs.len() < self.config.merge_threshold.max(2) && !cold_due) {
             return Ok(());
         }
         let gen = segs.iter().map(|s| s.gen).max().unwrap_or(0);
-        let merged = merge_segments(&seg_dir(&self.root), day, gen, &segs)?;
+        let merged = merge_segments(&seg_dir(&self.root), day, gen, &segs, closed)?;
         {
             let mut st = self.write_state();
             let day_segs = st.segments.entry(day).or_default();
@@ -936,6 +952,29 @@ impl Shared {
         }
         self.metrics.merges.inc();
         Ok(())
+    }
+
+    fn cold_before(&self, now_ms: i64) -> i32 {
+        day_of(now_ms)
+            .saturating_sub(i32::try_from(self.config.cold_after_days).unwrap_or(i32::MAX))
+    }
+
+    /// Gives every day before `cold_before` its final cold segment.
+    fn finalize_days_before(&self, cold_before: i32) -> Result<usize> {
+        let days: Vec<i32> = self
+            .read_state()
+            .segments
+            .iter()
+            .filter(|(d, segs)| {
+                **d < cold_before && (segs.len() > 1 || segs.iter().any(|s| !s.cold))
+            })
+            .map(|(d, _)| *d)
+            .collect();
+        for d in &days {
+            self.maybe_merge(*d, cold_before)?;
+        }
+        self.refresh_day_bytes();
+        Ok(days.len())
     }
 }
 
@@ -956,7 +995,7 @@ fn write_segments(root: &Path, mem: &MemTable) -> Result<Vec<Segment>> {
     }
     let mut out = Vec::new();
     for (day, vehicles) in days {
-        let mut w = SegmentWriter::create(root, day, mem.seq)?;
+        let mut w = SegmentWriter::create(root, day, mem.seq, false)?;
         for run in vehicles.values() {
             w.add_run(run)?;
         }
@@ -967,14 +1006,20 @@ fn write_segments(root: &Path, mem: &MemTable) -> Result<Vec<Segment>> {
 
 /// Merges segments of one day (ascending generation) into segment `gen`, one vehicle at a
 /// time; the first written of duplicate times wins.
-fn merge_segments(root: &Path, day: i32, gen: u64, segs: &[Arc<Segment>]) -> Result<Segment> {
+fn merge_segments(
+    root: &Path,
+    day: i32,
+    gen: u64,
+    segs: &[Arc<Segment>],
+    cold: bool,
+) -> Result<Segment> {
     let mut ids: Vec<u32> = segs
         .iter()
         .flat_map(|s| s.index.iter().map(|e| e.vehicle_id))
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut w = SegmentWriter::create(root, day, gen)?;
+    let mut w = SegmentWriter::create(root, day, gen, cold)?;
     let mut run = Vec::new();
     for id in ids {
         run.clear();
@@ -1150,6 +1195,9 @@ fn compactor_loop(shared: Arc<Shared>, rx: mpsc::Receiver<CompactMsg>) {
             let now = chrono::Utc::now().timestamp_millis();
             if let Err(e) = shared.apply_retention(now) {
                 tracing::error!(error = %e, "track retention failed");
+            }
+            if let Err(e) = shared.finalize_days_before(shared.cold_before(now)) {
+                tracing::error!(error = %e, "track day finalisation failed");
             }
         }
         if let Some(done) = report {

@@ -370,3 +370,53 @@ fn kill_9_loses_no_acknowledged_position() {
         }
     }
 }
+
+#[test]
+fn closed_days_get_one_cold_segment_recent_days_stay_hot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let today = tongtu_track::day_of(chrono::Utc::now().timestamp_millis());
+    for round in 0..3i64 {
+        let batch = (0..200)
+            .flat_map(|i| {
+                [
+                    fix(1, day_start_ms(today - 5) + (round * 200 + i) * 1000, 1),
+                    fix(1, day_start_ms(today) + (round * 200 + i) * 1000, 1),
+                ]
+            })
+            .collect();
+        store.append_blocking(batch).unwrap();
+        store.compact_now().unwrap();
+    }
+    let segs: Vec<tongtu_track::segment::Segment> = store
+        .segment_paths()
+        .iter()
+        .map(|p| tongtu_track::segment::Segment::open(p).unwrap())
+        .collect();
+    let old: Vec<_> = segs.iter().filter(|s| s.day == today - 5).collect();
+    let new: Vec<_> = segs.iter().filter(|s| s.day == today).collect();
+    assert_eq!(old.len(), 1, "a closed day is merged into one segment");
+    assert!(old[0].cold);
+    assert_eq!(
+        new.len(),
+        3,
+        "today's segments wait for the merge threshold"
+    );
+    assert!(new.iter().all(|s| !s.cold));
+    assert_eq!(
+        store
+            .track(1, day_start_ms(today - 5), day_start_ms(today - 4))
+            .unwrap()
+            .len(),
+        600
+    );
+    assert_eq!(store.finalize_days_before(today + 1).unwrap(), 1);
+    assert_eq!(store.segment_paths().len(), 2);
+    assert_eq!(
+        store
+            .track(1, day_start_ms(today), day_start_ms(today + 1))
+            .unwrap()
+            .len(),
+        600
+    );
+}
