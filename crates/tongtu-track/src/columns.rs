@@ -139,6 +139,26 @@ fn predict(prev2: i64, prev1: i64, dt_prev: i64, dt: i64) -> i64 {
     v.clamp(i128::from(i32::MIN), i128::from(i32::MAX)) as i64
 }
 
+/// The prediction of fix `i`'s coordinate from the two before it (device times of fixes
+/// up to `i` must be known: the decoder fills the time column first).
+#[inline]
+fn predict_at(run: &[Position], i: usize, prev2: i64, prev1: i64) -> i64 {
+    match i {
+        0 => 0,
+        1 => prev1,
+        _ => predict(
+            prev2,
+            prev1,
+            run[i - 1]
+                .device_time_ms
+                .wrapping_sub(run[i - 2].device_time_ms),
+            run[i]
+                .device_time_ms
+                .wrapping_sub(run[i - 1].device_time_ms),
+        ),
+    }
+}
+
 /// Encodes a run of one vehicle's positions, sorted by device time, into `out`.
 pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
     let n = run.len();
@@ -180,19 +200,7 @@ pub fn encode_run(run: &[Position], out: &mut Vec<u8>) {
         let mut prev1 = 0i64;
         for (i, p) in run.iter().enumerate() {
             let v = i64::from(coord(p));
-            let pred = match i {
-                0 => 0,
-                1 => prev1,
-                _ => predict(
-                    prev2,
-                    prev1,
-                    run[i - 1]
-                        .device_time_ms
-                        .wrapping_sub(run[i - 2].device_time_ms),
-                    p.device_time_ms.wrapping_sub(run[i - 1].device_time_ms),
-                ),
-            };
-            c.i(v.wrapping_sub(pred));
+            c.i(v.wrapping_sub(predict_at(run, i, prev2, prev1)));
             prev2 = prev1;
             prev1 = v;
         }
@@ -355,21 +363,7 @@ pub fn decode_run(buf: &[u8], out: &mut Vec<Position>) -> Result<(), ColumnError
         let mut prev2 = 0i64;
         let mut prev1 = 0i64;
         for i in 0..n {
-            let pred = match i {
-                0 => 0,
-                1 => prev1,
-                _ => predict(
-                    prev2,
-                    prev1,
-                    run[i - 1]
-                        .device_time_ms
-                        .wrapping_sub(run[i - 2].device_time_ms),
-                    run[i]
-                        .device_time_ms
-                        .wrapping_sub(run[i - 1].device_time_ms),
-                ),
-            };
-            let v = pred.wrapping_add(r.inext()?);
+            let v = predict_at(run, i, prev2, prev1).wrapping_add(r.inext()?);
             let v32 = i32::try_from(v).map_err(|_| ColumnError("coordinate out of range"))?;
             if is_lat {
                 run[i].lat = v32;

@@ -119,7 +119,7 @@ impl Position {
 /// Beijing day number (days since 1970-01-01, UTC+8) of a UTC millisecond instant.
 pub fn day_of(utc_ms: i64) -> i32 {
     // Saturating: a garbage device time far outside i32 days still maps to a day.
-    let d = (utc_ms + BEIJING_OFFSET_MS).div_euclid(DAY_MS);
+    let d = utc_ms.saturating_add(BEIJING_OFFSET_MS).div_euclid(DAY_MS);
     d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
@@ -162,6 +162,8 @@ mod tests {
         let start = day_start_ms(day);
         assert_eq!(day_of(start), day);
         assert_eq!(day_of(start - 1), day - 1);
+        // Open-ended ranges (0..i64::MAX) must not overflow.
+        assert!(day_of(i64::MAX) > day && day_of(i64::MIN) < day);
         assert_eq!(day_date(day).to_string(), "2026-11-25");
         assert_eq!(
             chrono::DateTime::from_timestamp_millis(start)

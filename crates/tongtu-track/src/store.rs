@@ -684,10 +684,10 @@ impl TrackStore {
         self.shared.apply_retention(now_ms)
     }
 
-    /// Registers the store's metrics (prefix `tongtu_track_`).
+    /// Registers the store's metrics under `track_` (so `tongtu_track_` in the server).
     pub fn register_metrics(&self, reg: &mut prometheus_client::registry::Registry) {
         let m = &self.shared.metrics;
-        let reg = reg.sub_registry_with_prefix("tongtu_track");
+        let reg = reg.sub_registry_with_prefix("track");
         reg.register(
             "wal_fsync_seconds",
             "WAL fsync latency",

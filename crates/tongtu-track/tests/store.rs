@@ -60,6 +60,11 @@ fn append_query_compact_restart() {
         vec![t0 + 15_000, t0 + 30_000]
     );
 
+    assert_eq!(
+        store.track(1, i64::MIN, i64::MAX).unwrap(),
+        v1,
+        "open-ended range"
+    );
     store.compact_now().unwrap();
     assert_eq!(store.memtable_positions(), 0);
     assert_eq!(all(&store, 1), v1);
@@ -117,7 +122,7 @@ async fn concurrent_async_appends_share_fsyncs() {
     for v in 0..32 {
         assert_eq!(all(&store, v).len(), 1000);
     }
-    let mut reg = prometheus_client::registry::Registry::default();
+    let mut reg = prometheus_client::registry::Registry::with_prefix("tongtu");
     store.register_metrics(&mut reg);
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &reg).unwrap();

@@ -13,7 +13,33 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub http: HttpConfig,
     pub jt808: Jt808Config,
+    pub track: TrackSection,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrackSection {
+    /// Days of track kept (the regulatory minimum is 180).
+    pub retention_days: u32,
+    /// Wait this long for more batches before a WAL fsync (0 = group only what arrived).
+    pub max_commit_delay_ms: u64,
+    /// Close and compact a WAL file at this size...
+    pub wal_file_mb: u64,
+    /// ...or this age.
+    pub wal_max_age_secs: u64,
+}
+
+impl Default for TrackSection {
+    fn default() -> Self {
+        let d = tongtu_track::TrackConfig::default();
+        TrackSection {
+            retention_days: d.retention_days,
+            max_commit_delay_ms: d.max_commit_delay.as_millis() as u64,
+            wal_file_mb: d.wal_file_bytes >> 20,
+            wal_max_age_secs: d.wal_max_age.as_secs(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,6 +59,24 @@ pub struct HttpConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Jt808Config {
     pub listen: String,
+    /// Heartbeat interval terminals are expected to keep, in seconds.
+    pub heartbeat_secs: u64,
+    /// Close a session without a complete valid frame for this long (default 3 × heartbeat).
+    pub idle_timeout_secs: u64,
+    /// Close a connection that has not authenticated within this time.
+    pub auth_timeout_secs: u64,
+    /// Refuse connections beyond this many.
+    pub max_connections: u64,
+    /// Longest escaped frame accepted, in bytes.
+    pub max_frame_bytes: u64,
+    /// Bad frames per minute tolerated on one connection before it is closed.
+    pub max_bad_frames_per_minute: u64,
+    /// Group commit: wait this long (ms) for positions of other terminals before an append.
+    pub batch_linger_ms: u64,
+    /// ...or until this many positions are collected.
+    pub batch_max_positions: u64,
+    /// Time a downlink command waits for the terminal's answer, in seconds.
+    pub downlink_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +94,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./tongtu-data"),
             http: HttpConfig::default(),
             jt808: Jt808Config::default(),
+            track: TrackSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -73,8 +118,18 @@ impl Default for HttpConfig {
 
 impl Default for Jt808Config {
     fn default() -> Self {
+        let g = tongtu_gateway::GatewayConfig::default();
         Jt808Config {
             listen: "0.0.0.0:7808".into(),
+            heartbeat_secs: g.heartbeat_interval.as_secs(),
+            idle_timeout_secs: g.idle_timeout.as_secs(),
+            auth_timeout_secs: g.auth_timeout.as_secs(),
+            max_connections: g.max_connections as u64,
+            max_frame_bytes: g.max_frame_len as u64,
+            max_bad_frames_per_minute: u64::from(g.max_bad_frames_per_minute),
+            batch_linger_ms: g.batch_linger.as_millis() as u64,
+            batch_max_positions: g.batch_max_positions as u64,
+            downlink_timeout_secs: g.downlink_timeout.as_secs(),
         }
     }
 }
@@ -132,6 +187,22 @@ impl Config {
             login_max_failures: self.http.login_max_failures,
             login_max_failures_per_ip: self.http.login_max_failures_per_ip,
             login_window: std::time::Duration::from_secs(self.http.login_window_secs),
+        }
+    }
+
+    /// Directory of the track store.
+    pub fn tracks_dir(&self) -> PathBuf {
+        self.data_dir.join("tracks")
+    }
+
+    /// Track store tuning from the `[track]` section.
+    pub fn track_config(&self) -> tongtu_track::TrackConfig {
+        tongtu_track::TrackConfig {
+            retention_days: self.track.retention_days,
+            max_commit_delay: std::time::Duration::from_millis(self.track.max_commit_delay_ms),
+            wal_file_bytes: self.track.wal_file_mb.max(1) << 20,
+            wal_max_age: std::time::Duration::from_secs(self.track.wal_max_age_secs.max(1)),
+            ..Default::default()
         }
     }
 

@@ -36,6 +36,16 @@ pub struct DemoArgs {
     /// Seed the directory and exit without serving.
     #[arg(long)]
     no_serve: bool,
+    /// JT/T 808 gateway address (port 0 picks a free port).
+    #[arg(long, env = "TONGTU_JT808_LISTEN", default_value = "127.0.0.1:7808")]
+    jt808: String,
+    /// Do not drive the fleet as simulated terminals (serve the registry only).
+    #[arg(long)]
+    no_fleet: bool,
+    /// Share of vehicle-days with a deliberate violation (speeding, fatigue, night driving,
+    /// shielding, drift, tampering, offline, hazmat route deviation).
+    #[arg(long, default_value_t = 0.1)]
+    scenario_rate: f64,
 }
 
 fn prepare_dir(dir: &PathBuf) -> Result<()> {
@@ -155,11 +165,46 @@ pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     let http = args.http.clone();
-    crate::serve_http(&cfg, pool, &http, |addr| {
+    cfg.jt808.listen = args.jt808.clone();
+    // The simulated fleet: every vehicle a real JT/T 808 terminal over TCP, started once the
+    // gateway listens and stopped after the server has shut down.
+    let (stop_fleet, fleet_stopped) = tokio::sync::watch::channel(false);
+    let mut fleet_task = None;
+    let (fleet_vehicles, fleet_seed, scenario_rate) =
+        (args.vehicles, args.seed, args.scenario_rate);
+    let scenario_log = args.dir.join("scenarios.jsonl");
+    let no_fleet = args.no_fleet;
+    crate::serve_http(&cfg, pool, &http, |addr, jt808| {
+        if !no_fleet {
+            let mut stopped = fleet_stopped.clone();
+            fleet_task = Some(tokio::spawn(crate::simulate::run_demo_fleet(
+                jt808,
+                fleet_seed,
+                fleet_vehicles,
+                scenario_rate,
+                Some(scenario_log.clone()),
+                async move {
+                    let _ = stopped.changed().await;
+                },
+            )));
+            println!(
+                "  {fleet_vehicles} simulated terminals connect to the JT/T 808 gateway at {jt808} (violations logged to {})",
+                scenario_log.display()
+            );
+        }
         println!("Tongtu demo is running at http://{addr}/");
         println!("  log in as admin / {password}   (also: supervisor, officer (enterprise {officer_enterprise}), viewer; same password)");
         println!("  API docs: http://{addr}/api/docs   data: {}", args.dir.display());
         println!("  stop with Ctrl-C");
     })
-    .await
+    .await?;
+    let _ = stop_fleet.send(true);
+    if let Some(t) = fleet_task {
+        match t.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "simulated fleet stopped with an error"),
+            Err(e) => tracing::warn!(error = %e, "simulated fleet task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
+    Ok(())
 }

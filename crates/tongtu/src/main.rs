@@ -1,8 +1,15 @@
 //! `tongtu`: the single binary of the platform. It parses the command line and the
 //! configuration and wires the crates together; the logic lives in the crates.
 
+mod bench_gateway;
+mod bench_rules;
+mod bench_track;
 mod config;
 mod demo;
+mod gateway_dir;
+mod gateway_wiring;
+mod simulate;
+mod tracks_cli;
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +35,9 @@ TONGTU_HTTP_LISTEN=0.0.0.0:9000 tongtu serve  # any config key can be set from t
 tongtu admin create-user --username li --role bureau_supervisor --display-name 李工\n  \
 tongtu admin reset-password --username admin\n  \
 tongtu import vehicles vehicles.xlsx         # all-or-nothing Excel import\n  \
-tongtu export vehicles all-vehicles.xlsx"
+tongtu export vehicles all-vehicles.xlsx\n  \
+tongtu export track --plate 粤Q12345 --from 2026-11-25 --format gpx q12345.gpx\n  \
+tongtu admin check-tracks                    # verify track files"
 )]
 struct Cli {
     /// Configuration file (default: ./tongtu.toml when it exists).
@@ -42,27 +51,50 @@ struct Cli {
 enum Command {
     /// Create a fresh demo city (regions, enterprises, vehicles, terminals, drivers, users) and serve it.
     Demo(demo::DemoArgs),
+    /// Drive the demo fleet as real JT/T 808 terminals against a gateway (violations included).
+    Simulate(simulate::SimulateArgs),
     /// Serve the web console and the API with the configured data directory.
     Serve,
-    /// User administration.
+    /// User administration and integrity checks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Benchmarks that print their figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Import an Excel sheet into a registry collection (all or nothing).
     Import {
         /// enterprises, vehicles, drivers or terminals
         collection: String,
         file: PathBuf,
     },
-    /// Export a registry collection to an Excel sheet.
+    /// Export a registry collection to an Excel sheet, or tracks (`export track --plate ...
+    /// --from ... --to ... --format gpx|kml|geojson|csv|parquet [FILE]`, stdout without FILE).
     Export {
-        /// enterprises, vehicles, drivers or terminals
+        /// enterprises, vehicles, drivers, terminals or track
         collection: String,
-        file: PathBuf,
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        track: tracks_cli::TrackExportArgs,
     },
 }
 
 #[derive(Subcommand)]
+enum BenchCommand {
+    /// JT/T 808 gateway: concurrent connections, server memory, durable acks/s, ack latency.
+    Gateway(bench_gateway::BenchGatewayArgs),
+    /// Load generator of `bench gateway` (runs as its child process).
+    #[command(hide = true)]
+    GatewayLoad(bench_gateway::BenchGatewayLoadArgs),
+    /// Track store: ingest, compaction, bytes per position, queries, Parquet; SQLite as peer.
+    Track(bench_track::BenchTrackArgs),
+    /// Rule engine: positions evaluated per second on one core.
+    Rules(bench_rules::BenchRulesArgs),
+}
+
+#[derive(Subcommand)]
 enum AdminCommand {
+    /// Verify track segment checksums and indexes and WAL records; safe while serving.
+    CheckTracks,
     /// Create a user. Without --password a random one is generated and printed.
     CreateUser {
         #[arg(long)]
@@ -144,7 +176,7 @@ pub async fn serve_http(
     cfg: &Config,
     pool: sqlx::SqlitePool,
     listen: &str,
-    banner: impl FnOnce(std::net::SocketAddr),
+    on_ready: impl FnOnce(std::net::SocketAddr, std::net::SocketAddr),
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -156,16 +188,25 @@ pub async fn serve_http(
         );
     }
     let state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
-    banner(addr);
-    tongtu_server::serve(listener, state, shutdown_signal()).await?;
+    let gateway = gateway_wiring::start(cfg, pool.clone(), &state.metrics.registry).await?;
+    on_ready(addr, gateway.local_addr());
+    let served = tongtu_server::serve(listener, state, shutdown_signal()).await;
+    // HTTP has drained; now the gateway acks what is durable and the track store closes.
+    gateway.shutdown().await?;
+    served?;
     pool.close().await;
     Ok(())
 }
 
 async fn run_admin(cfg: &Config, cmd: AdminCommand) -> Result<()> {
+    if let AdminCommand::CheckTracks = cmd {
+        return tracks_cli::run_check_tracks(cfg);
+    }
     let pool = open_db(cfg).await?;
     let system = Principal::system();
     match cmd {
+        // Returned above, before a database was opened.
+        AdminCommand::CheckTracks => {}
         AdminCommand::CreateUser {
             username,
             role,
@@ -277,10 +318,11 @@ async fn main() -> Result<()> {
     init_logging(&cfg);
     match cli.command {
         Command::Demo(args) => demo::run(cfg, args).await,
+        Command::Simulate(args) => simulate::run(args).await,
         Command::Serve => {
             let pool = open_db(&cfg).await?;
             let listen = cfg.http.listen.clone();
-            serve_http(&cfg, pool, &listen, |addr| {
+            serve_http(&cfg, pool, &listen, |addr, _jt808| {
                 println!(
                     "Tongtu is serving http://{addr} (data: {})",
                     cfg.data_dir.display()
@@ -289,7 +331,27 @@ async fn main() -> Result<()> {
             .await
         }
         Command::Admin(cmd) => run_admin(&cfg, cmd).await,
+        Command::Bench(BenchCommand::Rules(args)) => bench_rules::run(args),
+        Command::Bench(BenchCommand::Track(args)) => {
+            let rt = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || bench_track::run(args, rt)).await?
+        }
+        Command::Bench(BenchCommand::Gateway(args)) => bench_gateway::run(args).await,
+        Command::Bench(BenchCommand::GatewayLoad(args)) => bench_gateway::run_load(args).await,
         Command::Import { collection, file } => run_import(&cfg, &collection, &file).await,
-        Command::Export { collection, file } => run_export(&cfg, &collection, &file).await,
+        Command::Export {
+            collection,
+            file,
+            track,
+        } => {
+            if collection == "track" || collection == "tracks" {
+                tracks_cli::run_export_track(&cfg, &track, file).await
+            } else {
+                let Some(file) = file else {
+                    bail!("give the Excel file to write, e.g. tongtu export {collection} {collection}.xlsx");
+                };
+                run_export(&cfg, &collection, &file).await
+            }
+        }
     }
 }

@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 pub const PASSWORD: &str = "demo-pass-2026";
 
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub base: String,
     pub dir: PathBuf,
+    /// Address of the JT/T 808 gateway (a free loopback port).
+    pub jt808: String,
 }
 
 impl Drop for Server {
@@ -26,8 +28,14 @@ impl Drop for Server {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// Starts `tongtu demo` with `vehicles` vehicles on a free loopback port.
+/// Starts `tongtu demo` with `vehicles` vehicles on a free loopback port, without its
+/// simulated fleet (tests drive terminals themselves).
 pub fn start(vehicles: usize) -> Server {
+    start_with(vehicles, &["--no-fleet"])
+}
+
+/// Starts `tongtu demo` with extra arguments.
+pub fn start_with(vehicles: usize, extra: &[&str]) -> Server {
     let dir = std::env::temp_dir().join(format!(
         "tongtu-it-{}-{}",
         std::process::id(),
@@ -46,7 +54,10 @@ pub fn start(vehicles: usize) -> Server {
             "--dir",
         ])
         .arg(&dir)
+        .args(extra)
         .env("RUST_LOG", "warn")
+        // Parallel tests each need their own gateway port.
+        .env("TONGTU_JT808_LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -54,6 +65,7 @@ pub fn start(vehicles: usize) -> Server {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut jt808 = String::new();
     let base = loop {
         assert!(
             Instant::now() < deadline,
@@ -63,13 +75,21 @@ pub fn start(vehicles: usize) -> Server {
             .next()
             .expect("tongtu exited before serving")
             .expect("read stdout");
+        if let Some(rest) = line.strip_prefix("JT/T 808 gateway listening on ") {
+            jt808 = rest.trim().to_string();
+        }
         if let Some(rest) = line.strip_prefix("Tongtu demo is running at ") {
             break rest.trim().trim_end_matches('/').to_string();
         }
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base, dir }
+    Server {
+        child,
+        base,
+        dir,
+        jt808,
+    }
 }
 
 /// A client with a cookie jar that sends the CSRF header, logged in as `user`.

@@ -1,0 +1,92 @@
+//! Starts the JT/T 808 gateway for `serve` and `demo`: the track store under
+//! `<data_dir>/tracks`, the registry-backed terminal directory, metrics in the server's
+//! `/metrics` registry; and stops it in order (gateway drains and acks, then the store
+//! flushes and closes).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tongtu_gateway::{Gateway, GatewayConfig, GatewayHandle, GatewayMetrics};
+use tongtu_track::TrackStore;
+
+use crate::config::{Config, Jt808Config};
+use crate::gateway_dir::SqlDirectory;
+
+/// The running gateway and the store it writes to.
+pub struct GatewayRuntime {
+    gateway: Gateway,
+    store: Arc<TrackStore>,
+}
+
+pub fn gateway_config(j: &Jt808Config) -> GatewayConfig {
+    GatewayConfig {
+        heartbeat_interval: Duration::from_secs(j.heartbeat_secs.max(1)),
+        idle_timeout: Duration::from_secs(j.idle_timeout_secs.max(1)),
+        auth_timeout: Duration::from_secs(j.auth_timeout_secs.max(1)),
+        max_connections: usize::try_from(j.max_connections).unwrap_or(usize::MAX),
+        max_frame_len: usize::try_from(j.max_frame_bytes).unwrap_or(usize::MAX),
+        max_bad_frames_per_minute: u32::try_from(j.max_bad_frames_per_minute).unwrap_or(u32::MAX),
+        batch_linger: Duration::from_millis(j.batch_linger_ms),
+        batch_max_positions: usize::try_from(j.batch_max_positions)
+            .unwrap_or(usize::MAX)
+            .max(1),
+        downlink_timeout: Duration::from_secs(j.downlink_timeout_secs.max(1)),
+        ..GatewayConfig::default()
+    }
+}
+
+/// Opens the track store, binds `jt808.listen` and registers the metrics.
+pub async fn start(
+    cfg: &Config,
+    pool: sqlx::SqlitePool,
+    metrics_registry: &std::sync::Mutex<prometheus_client::registry::Registry>,
+) -> Result<GatewayRuntime> {
+    let dir = cfg.tracks_dir();
+    let track_cfg = cfg.track_config();
+    let store = tokio::task::spawn_blocking(move || TrackStore::open(&dir, track_cfg))
+        .await
+        .context("opening the track store")?
+        .with_context(|| format!("opening the track store in {}", cfg.tracks_dir().display()))?;
+    let metrics = GatewayMetrics::new();
+    {
+        let mut reg = metrics_registry.lock().unwrap_or_else(|p| p.into_inner());
+        metrics.register(&mut reg);
+        store.register_metrics(&mut reg);
+    }
+    let gateway = Gateway::bind(
+        &cfg.jt808.listen,
+        gateway_config(&cfg.jt808),
+        Arc::new(SqlDirectory::new(pool)),
+        store.clone(),
+        metrics,
+    )
+    .await
+    .with_context(|| format!("binding JT/T 808 {}", cfg.jt808.listen))?;
+    println!("JT/T 808 gateway listening on {}", gateway.local_addr());
+    Ok(GatewayRuntime { gateway, store })
+}
+
+impl GatewayRuntime {
+    /// The address terminals connect to (the bound one, when the port was 0).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.gateway.local_addr()
+    }
+
+    /// For downlink commands and the live feed (API, rules engine).
+    #[allow(dead_code)] // the API's downlink routes and WebSocket feed are wired next
+    pub fn handle(&self) -> GatewayHandle {
+        self.gateway.handle()
+    }
+
+    /// Graceful stop: no new connections, sessions ack what is durable, batcher flushes,
+    /// then the store closes (flush + stop its threads).
+    pub async fn shutdown(self) -> Result<()> {
+        self.gateway.shutdown().await;
+        let store = self.store;
+        tokio::task::spawn_blocking(move || store.close())
+            .await
+            .context("closing the track store")??;
+        Ok(())
+    }
+}
