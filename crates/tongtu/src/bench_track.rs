@@ -249,11 +249,12 @@ pub fn run(args: BenchTrackArgs, rt: tokio::runtime::Handle) -> Result<()> {
             )
             .unwrap_or_default()
     );
-    // WAL files large enough that rotation happens only when we ask: ingest and compaction
-    // are timed separately.
+    // WAL files large enough that rotation happens only when we ask, and no automatic
+    // closed-day rewrite: ingest, hot compaction and the rewrite are timed apart.
     let cfg = TrackConfig {
         wal_file_bytes: 4 << 30,
         wal_max_age: std::time::Duration::from_secs(86_400),
+        cold_after_days: u32::MAX,
         ..Default::default()
     };
     let store = TrackStore::open(&store_dir, cfg)?;

@@ -31,7 +31,12 @@ async fn demo_fleet_tracks_export_and_check() {
     // Every simulated terminal logs in and sends a first fix at once; wait for them all.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let m = reqwest::get(format!("{}/metrics", s.base)).await.unwrap().text().await.unwrap();
+        let m = reqwest::get(format!("{}/metrics", s.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let n: f64 = m
             .lines()
             .find_map(|l| l.strip_prefix("tongtu_track_appended_positions_total "))
@@ -44,20 +49,38 @@ async fn demo_fleet_tracks_export_and_check() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
-    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).date_naive();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
     let from = (today - chrono::Duration::days(2)).to_string();
     let to = (today + chrono::Duration::days(1)).to_string();
     let mut found = 0;
     for plate in &plates {
-        let out = tongtu(&s.dir, &["export", "track", "--plate", plate, "--from", &from, "--to", &to, "--format", "geojson"]);
-        assert!(out.status.success(), "export {plate}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = tongtu(
+            &s.dir,
+            &[
+                "export", "track", "--plate", plate, "--from", &from, "--to", &to, "--format",
+                "geojson",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "export {plate}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let gj: serde_json::Value = serde_json::from_slice(&out.stdout).expect("GeoJSON");
         let features = gj["features"].as_array().expect("features");
         if let Some(f) = features.first() {
             assert_eq!(f["properties"]["plate"], plate.as_str());
             let coords = f["geometry"]["coordinates"].as_array().unwrap();
-            let (lon, lat) = (coords[0][0].as_f64().unwrap(), coords[0][1].as_f64().unwrap());
-            assert!((111.0..113.0).contains(&lon) && (21.0..23.0).contains(&lat), "{lon},{lat}");
+            let (lon, lat) = (
+                coords[0][0].as_f64().unwrap(),
+                coords[0][1].as_f64().unwrap(),
+            );
+            assert!(
+                (111.0..113.0).contains(&lon) && (21.0..23.0).contains(&lat),
+                "{lon},{lat}"
+            );
             found += 1;
         }
     }
@@ -65,19 +88,53 @@ async fn demo_fleet_tracks_export_and_check() {
 
     // The whole fleet for the window, as Parquet, into a file.
     let pq = s.dir.join("fleet.parquet");
-    let out = tongtu(&s.dir, &["export", "track", "--from", &from, "--to", &to, "--format", "parquet", pq.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tongtu(
+        &s.dir,
+        &[
+            "export",
+            "track",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--format",
+            "parquet",
+            pq.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(std::fs::read(&pq).unwrap().starts_with(b"PAR1"));
 
     // Errors name what is wrong.
-    let out = tongtu(&s.dir, &["export", "track", "--plate", "粤Z00000", "--from", &from]);
+    let out = tongtu(
+        &s.dir,
+        &["export", "track", "--plate", "粤Z00000", "--from", &from],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no vehicle with plate \"粤Z00000\""));
-    let out = tongtu(&s.dir, &["export", "track", "--plate", &plates[0], "--from", "yesterday"]);
+    let out = tongtu(
+        &s.dir,
+        &[
+            "export",
+            "track",
+            "--plate",
+            &plates[0],
+            "--from",
+            "yesterday",
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read \"yesterday\""));
 
     let out = tongtu(&s.dir, &["admin", "check-tracks"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("OK"), "{text}");
 }
