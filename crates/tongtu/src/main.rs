@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod gateway_dir;
 mod gateway_wiring;
+mod rules_cli;
 mod simulate;
 mod tracks_cli;
 
@@ -61,6 +62,9 @@ enum Command {
     /// Benchmarks that print their figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Supervision rules over stored tracks.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Import an Excel sheet into a registry collection (all or nothing).
     Import {
         /// enterprises, vehicles, drivers or terminals
@@ -76,6 +80,12 @@ enum Command {
         #[command(flatten)]
         track: tracks_cli::TrackExportArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Replay the rules over a period of stored tracks; prints alarms as JSON lines.
+    Replay(rules_cli::ReplayArgs),
 }
 
 #[derive(Subcommand)]
@@ -331,6 +341,7 @@ async fn main() -> Result<()> {
             .await
         }
         Command::Admin(cmd) => run_admin(&cfg, cmd).await,
+        Command::Rules(RulesCommand::Replay(args)) => rules_cli::run_replay(&cfg, &args).await,
         Command::Bench(BenchCommand::Rules(args)) => bench_rules::run(args),
         Command::Bench(BenchCommand::Track(args)) => {
             let rt = tokio::runtime::Handle::current();

@@ -129,6 +129,24 @@ async fn demo_fleet_tracks_export_and_check() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read \"yesterday\""));
 
+    // The rules replay over the same window: every line is an alarm, the summary on stderr.
+    let out = tongtu(&s.dir, &["rules", "replay", "--from", &from, "--to", &to]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let a: serde_json::Value = serde_json::from_str(line).expect("alarm JSON");
+        assert!(plates.iter().any(|p| a["plate"] == p.as_str()), "{line}");
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alarm(s)"));
+    let out = tongtu(
+        &s.dir,
+        &["rules", "replay", "--from", &from, "--plate", "粤Z00000"],
+    );
+    assert!(!out.status.success());
+
     let out = tongtu(&s.dir, &["admin", "check-tracks"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
