@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use tongtu_rules::{replay, RuleConfig};
-use tongtu_track::{TrackStore, DAY_MS};
+use tongtu_track::TrackStore;
 
 use crate::config::Config;
-use crate::tracks_cli::parse_instant;
+use crate::tracks_cli::{parse_window, registry_vehicles};
 
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
@@ -25,32 +25,8 @@ pub struct ReplayArgs {
 }
 
 pub async fn run_replay(cfg: &Config, args: &ReplayArgs) -> Result<()> {
-    let from = parse_instant(&args.from)?;
-    let to = match &args.to {
-        Some(t) => parse_instant(t)?,
-        None => from + DAY_MS,
-    };
-    if to <= from {
-        bail!("--to must be after --from");
-    }
-    let pool = crate::open_db(cfg).await?;
-    let rows: Vec<(i64, String, String)> = match &args.plate {
-        Some(p) => {
-            sqlx::query_as("SELECT id, plate, vehicle_class FROM vehicles WHERE plate = $1")
-                .bind(p.trim())
-                .fetch_all(&pool)
-                .await?
-        }
-        None => {
-            sqlx::query_as("SELECT id, plate, vehicle_class FROM vehicles ORDER BY id")
-                .fetch_all(&pool)
-                .await?
-        }
-    };
-    pool.close().await;
-    if let (Some(p), true) = (&args.plate, rows.is_empty()) {
-        bail!("no vehicle with plate {p:?} in the registry");
-    }
+    let (from, to) = parse_window(&args.from, args.to.as_deref())?;
+    let rows = registry_vehicles(cfg, args.plate.as_deref()).await?;
     let store = TrackStore::open_read_only(cfg.tracks_dir())
         .with_context(|| format!("opening the track store {}", cfg.tracks_dir().display()))?;
     let rules = RuleConfig::default();

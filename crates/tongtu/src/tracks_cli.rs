@@ -53,6 +53,46 @@ pub fn parse_instant(s: &str) -> Result<i64> {
     bail!("cannot read {s:?} as a time: use 2026-11-25, \"2026-11-25 08:00\" (Beijing time) or RFC 3339")
 }
 
+/// `--from` / `--to` (exclusive; one day after `--from` by default) as UTC milliseconds.
+pub fn parse_window(from: &str, to: Option<&str>) -> Result<(i64, i64)> {
+    let from = parse_instant(from)?;
+    let to = match to {
+        Some(t) => parse_instant(t)?,
+        None => from + DAY_MS,
+    };
+    if to <= from {
+        bail!("--to must be after --from");
+    }
+    Ok((from, to))
+}
+
+/// (id, plate, vehicle class) of one plate's vehicle, or of every vehicle; an unknown plate
+/// is an error.
+pub async fn registry_vehicles(
+    cfg: &Config,
+    plate: Option<&str>,
+) -> Result<Vec<(i64, String, String)>> {
+    let pool = crate::open_db(cfg).await?;
+    let rows: Vec<(i64, String, String)> = match plate {
+        Some(p) => {
+            sqlx::query_as("SELECT id, plate, vehicle_class FROM vehicles WHERE plate = $1")
+                .bind(p.trim())
+                .fetch_all(&pool)
+                .await?
+        }
+        None => {
+            sqlx::query_as("SELECT id, plate, vehicle_class FROM vehicles ORDER BY id")
+                .fetch_all(&pool)
+                .await?
+        }
+    };
+    pool.close().await;
+    if let (Some(p), true) = (plate, rows.is_empty()) {
+        bail!("no vehicle with plate {p:?} in the registry");
+    }
+    Ok(rows)
+}
+
 pub async fn run_export_track(
     cfg: &Config,
     args: &TrackExportArgs,
@@ -62,36 +102,11 @@ pub async fn run_export_track(
     let Some(from) = args.from.as_deref() else {
         bail!("--from is required, e.g. --from 2026-11-25");
     };
-    let from = parse_instant(from)?;
-    let to = match args.to.as_deref() {
-        Some(t) => parse_instant(t)?,
-        None => from + DAY_MS,
-    };
-    if to <= from {
-        bail!("--to must be after --from");
-    }
-    let pool = crate::open_db(cfg).await?;
-    // vehicle id -> plate, from the registry.
-    let rows: Vec<(i64, String)> = match &args.plate {
-        Some(p) => {
-            sqlx::query_as("SELECT id, plate FROM vehicles WHERE plate = $1")
-                .bind(p.trim())
-                .fetch_all(&pool)
-                .await?
-        }
-        None => {
-            sqlx::query_as("SELECT id, plate FROM vehicles")
-                .fetch_all(&pool)
-                .await?
-        }
-    };
-    pool.close().await;
-    if let (Some(p), true) = (&args.plate, rows.is_empty()) {
-        bail!("no vehicle with plate {p:?} in the registry");
-    }
+    let (from, to) = parse_window(from, args.to.as_deref())?;
+    let rows = registry_vehicles(cfg, args.plate.as_deref()).await?;
     let plates: std::collections::HashMap<u32, String> = rows
         .into_iter()
-        .filter_map(|(id, p)| Some((u32::try_from(id).ok()?, p)))
+        .filter_map(|(id, p, _)| Some((u32::try_from(id).ok()?, p)))
         .collect();
     let store = TrackStore::open_read_only(cfg.tracks_dir())
         .with_context(|| format!("opening the track store {}", cfg.tracks_dir().display()))?;
