@@ -21,12 +21,12 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': { target: backend, changeOrigin: false },
+      '/api': { target: backend, changeOrigin: false, ws: true },
     },
   },
   preview: {
     proxy: {
-      '/api': { target: backend, changeOrigin: false },
+      '/api': { target: backend, changeOrigin: false, ws: true },
     },
   },
   build: {
@@ -37,6 +37,9 @@ export default defineConfig({
       output: {
         manualChunks(id: string) {
           if (!id.includes('node_modules')) return undefined
+          // Only the pages with a map or a chart load these (lazy chunks of their own).
+          if (id.includes('maplibre-gl') || id.includes('@maplibre') || id.includes('@mapbox')) return 'maplibre'
+          if (id.includes('/echarts/') || id.includes('/zrender/') || id.includes('/tslib/')) return 'echarts'
           if (id.includes('element-plus') || id.includes('@element-plus') || id.includes('@vueuse') || id.includes('@floating-ui') || id.includes('async-validator') || id.includes('dayjs') || id.includes('lodash')) {
             return 'element-plus'
           }

@@ -5,13 +5,15 @@
 //
 //   npm run build && PORT=18080 node e2e/mock-server.mjs     (user admin / admin12345)
 import http from 'node:http'
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { alarmsApi } from './mock-alarms.mjs'
 
 const PORT = Number(process.env.PORT || 18080)
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }
 
 const dict = (rows) => rows.map(([code, zh, en]) => ({ code, zh, en }))
 const META = {
@@ -23,7 +25,8 @@ const META = {
   protocol_versions: dict([['2011', 'JT/T 808-2011', 'JT/T 808-2011'], ['2013', 'JT/T 808-2013', 'JT/T 808-2013'], ['2019', 'JT/T 808-2019', 'JT/T 808-2019']]),
 }
 const now = () => new Date().toISOString()
-const ADMIN = { id: 1, username: 'admin', display_name: '系统管理员', role: 'bureau_admin', enterprise_id: null, enterprise_name: null, permissions: ['registry.read', 'registry.write', 'pii.read', 'audit.read', 'users.manage'] }
+const ADMIN = { id: 1, username: 'admin', display_name: '系统管理员', role: 'bureau_admin', enterprise_id: null, enterprise_name: null, permissions: ['registry.read', 'registry.write', 'pii.read', 'audit.read', 'users.manage', 'alarm.read', 'alarm.handle', 'alarm.supervise', 'rules.manage'] }
+const OFFICER = { id: 2, username: 'officer', display_name: '企业安全员', role: 'enterprise_officer', enterprise_id: 1, enterprise_name: '阳江市运输集团有限公司', permissions: ['registry.read', 'registry.write', 'alarm.read', 'alarm.handle'] }
 const db = {
   regions: [{ id: 1, code: '441702', name: '江城区', kind: 'district' }, { id: 2, code: '441781', name: '阳春市', kind: 'county' }],
   enterprises: [
@@ -33,7 +36,7 @@ const db = {
   vehicles: [],
   drivers: [{ id: 1, name: '李四', id_number: '441702199001011234', phone: '13800000000', qualification_cert_no: 'QC001', enterprise_id: 1, vehicle_id: null, created_at: now(), updated_at: now() }],
   terminals: [],
-  users: [{ ...ADMIN, disabled: false }],
+  users: [{ ...ADMIN, disabled: false }, { ...OFFICER, disabled: false }],
   tokens: [],
   audit: [],
 }
@@ -119,6 +122,19 @@ async function api(req, res, url) {
     return send(res, 204)
   }
   if (path === '/meta') return send(res, 200, META)
+  if (/^\/(alarms|cases|rules|geofences)(\/|$)/.test(path)) {
+    const body = method === 'GET' ? undefined : await readBody(req)
+    const done = await alarmsApi({
+      path,
+      method,
+      url,
+      user,
+      body,
+      send: (status, b) => send(res, status, b),
+      fail: (status, code, message, details) => fail(res, status, code, message, details),
+    })
+    if (done !== false) return
+  }
   if (path === '/regions') return list(res, db.regions, url)
   if (path === '/audit') return list(res, db.audit, url)
   if (path === '/tokens' && method === 'GET') return send(res, 200, { items: db.tokens, next_cursor: null, total: db.tokens.length })
@@ -221,5 +237,18 @@ http
     } catch (e) {
       if (!res.headersSent) send(res, e?.code === 'ENOENT' ? 404 : 500, { error: { code: 'mock', message: String(e) } })
     }
+  })
+  // `/api/v1/feed`: accept the WebSocket (signed-in users) and stay silent.
+  .on('upgrade', (req, socket) => {
+    const cookie = /tongtu_session=([^;]+)/.exec(req.headers.cookie || '')?.[1]
+    const key = req.headers['sec-websocket-key']
+    if (!req.url.startsWith('/api/v1/feed') || !key || !cookie || !sessions.has(cookie)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64')
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+    socket.on('data', () => {})
+    socket.on('error', () => {})
   })
   .listen(PORT, '127.0.0.1', () => console.log(`mock backend on http://127.0.0.1:${PORT}`))

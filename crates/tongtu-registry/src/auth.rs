@@ -27,6 +27,18 @@ pub enum Permission {
     AuditRead,
     #[serde(rename = "users.manage")]
     UsersManage,
+    /// See alarms (scoped to the enterprise for officers).
+    #[serde(rename = "alarm.read")]
+    AlarmRead,
+    /// Handle an alarm: measure taken, text to the driver.
+    #[serde(rename = "alarm.handle")]
+    AlarmHandle,
+    /// Review, escalate (督办), close, turn into an enforcement case.
+    #[serde(rename = "alarm.supervise")]
+    AlarmSupervise,
+    /// Rule parameters and geofences.
+    #[serde(rename = "rules.manage")]
+    RulesManage,
 }
 
 /// The four roles of the platform.
@@ -81,11 +93,24 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::BureauAdmin => &[RegistryRead, RegistryWrite, PiiRead, AuditRead, UsersManage],
-            Role::BureauSupervisor => &[RegistryRead, PiiRead, AuditRead],
-            // Enterprise officers keep their own fleet's records; the scope is enforced in queries.
-            Role::EnterpriseOfficer => &[RegistryRead, RegistryWrite],
-            Role::Viewer => &[RegistryRead],
+            Role::BureauAdmin => &[
+                RegistryRead,
+                RegistryWrite,
+                PiiRead,
+                AuditRead,
+                UsersManage,
+                AlarmRead,
+                AlarmHandle,
+                AlarmSupervise,
+                RulesManage,
+            ],
+            Role::BureauSupervisor => {
+                &[RegistryRead, PiiRead, AuditRead, AlarmRead, AlarmSupervise]
+            }
+            // Enterprise officers keep their own fleet's records and handle its alarms; the
+            // scope is enforced in queries.
+            Role::EnterpriseOfficer => &[RegistryRead, RegistryWrite, AlarmRead, AlarmHandle],
+            Role::Viewer => &[RegistryRead, AlarmRead],
         }
     }
 }

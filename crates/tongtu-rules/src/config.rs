@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::geofence::Geofence;
+
 /// Parameters of one vehicle class (a region may override them later).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -28,6 +30,9 @@ pub struct ClassRules {
     pub min_rest_secs: i64,
     /// Accumulated driving per Beijing day, seconds.
     pub daily_driving_secs: i64,
+    /// Accumulated driving in any 7 Beijing days (today and the 6 before), seconds; checked
+    /// for passenger vehicles only.
+    pub weekly_driving_secs: i64,
     /// Gaps longer than this between driving fixes do not count as driving time, seconds.
     pub max_driving_step_secs: i64,
     /// Subject to the 02:00–05:00 ban (long-distance passenger lines).
@@ -42,12 +47,26 @@ pub struct ClassRules {
     pub drift_jump_m: f64,
     /// Window of the jump rule, seconds.
     pub drift_jump_window_secs: i64,
+    /// A drift jump within this long of the end of the previous drift episode extends it
+    /// instead of opening a new one, seconds. Also the merge window of `tampering` episodes
+    /// raised by duplicate device times. Bad GNSS and tampered blind-area data come in
+    /// bursts; one alarm per burst, not per fix.
+    pub drift_merge_secs: i64,
+    /// Two fixes at the same device time (or at most 1 s apart) farther apart than this are
+    /// evidence of a tampered clock (two journeys interleaved), metres: `tampering`, and
+    /// the later fix is excluded like a drift fix.
+    pub duplicate_time_m: f64,
     /// Device time ahead of receive time by more than this is tampering, seconds.
     pub tamper_ahead_secs: i64,
     /// Non-supplementary data whose device time lags receive time by more than this, s.
     pub tamper_behind_secs: i64,
     /// This many consecutive identical coordinates while reporting speed is tampering.
     pub frozen_repeats: u32,
+    /// Route deviation: a fix counts as off the route only this far beyond the fence
+    /// (GNSS error, the odd side street), metres.
+    pub route_tolerance_m: f64,
+    /// Route deviation: off the route for at least this long opens the alarm, seconds.
+    pub route_tolerance_secs: i64,
 }
 
 impl Default for ClassRules {
@@ -63,6 +82,7 @@ impl Default for ClassRules {
             fatigue_night_secs: 2 * 3600,
             min_rest_secs: 20 * 60,
             daily_driving_secs: 8 * 3600,
+            weekly_driving_secs: 44 * 3600,
             max_driving_step_secs: 300,
             night_ban: false,
             offline_secs: 20 * 60,
@@ -70,9 +90,13 @@ impl Default for ClassRules {
             drift_kmh: 160.0,
             drift_jump_m: 20_000.0,
             drift_jump_window_secs: 60,
+            drift_merge_secs: 300,
+            duplicate_time_m: 200.0,
             tamper_ahead_secs: 600,
             tamper_behind_secs: 3600,
             frozen_repeats: 5,
+            route_tolerance_m: 50.0,
+            route_tolerance_secs: 60,
         }
     }
 }
@@ -93,6 +117,10 @@ pub struct RuleConfig {
     pub classes: HashMap<String, ClassRules>,
     /// For classes not listed.
     pub default_class: ClassRules,
+    /// Geofences (the enabled ones); omitted from JSON when empty, so the settings without
+    /// fences read as before.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub geofences: Vec<Geofence>,
 }
 
 impl Default for RuleConfig {
@@ -154,6 +182,7 @@ impl Default for RuleConfig {
             ban_end_min: 5 * 60,
             classes,
             default_class: ClassRules::default(),
+            geofences: Vec::new(),
         }
     }
 }
@@ -173,9 +202,24 @@ impl RuleConfig {
     pub fn is_ban(&self, minute: u32) -> bool {
         in_window(minute, self.ban_start_min, self.ban_end_min)
     }
+
+    /// Checks every geofence and that their ids are unique (alarms are keyed by fence id).
+    /// The engine skips invalid fences, so callers should validate before saving.
+    pub fn validate_geofences(&self) -> Result<(), String> {
+        let mut ids = std::collections::HashSet::new();
+        for f in &self.geofences {
+            f.validate()
+                .map_err(|e| format!("geofence {} ({}): {e}", f.id, f.name))?;
+            if !ids.insert(f.id) {
+                return Err(format!("geofence id {} is used twice", f.id));
+            }
+        }
+        Ok(())
+    }
 }
 
-fn in_window(m: u32, start: u32, end: u32) -> bool {
+/// Whether minute `m` is in `[start, end)`, the window wrapping midnight when `start > end`.
+pub(crate) fn in_window(m: u32, start: u32, end: u32) -> bool {
     if start <= end {
         m >= start && m < end
     } else {

@@ -10,19 +10,24 @@
 //! backwards is seen only live (a stored track is sorted).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 use tongtu_track::{distance_m, Position, BEIJING_OFFSET_MS, DAY_MS};
 
 use crate::config::{ClassRules, RuleConfig};
+use crate::fences::{self, FenceSet, FixContext, VehicleFences};
 
 /// What an alarm is about.
+///
+/// JSON: `{"rule": "speeding"}`, `{"rule": "terminal", "arg": 2}` (alarm bit),
+/// `{"rule": "forbidden", "arg": 7}` (fence id). Storage uses [`Rule::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "rule", content = "bit")]
+#[serde(rename_all = "snake_case", tag = "rule", content = "arg")]
 pub enum Rule {
     /// A JT/T 808 alarm bit set by the terminal (bit number).
     Terminal(u8),
-    /// Platform speeding.
+    /// Speeding against the class limit (outside speed-limit zones).
     Speeding,
     /// Continuous driving beyond the limit.
     Fatigue,
@@ -38,6 +43,20 @@ pub enum Rule {
     Drift,
     /// Suspected data tampering.
     Tampering,
+    /// Accumulated driving in 7 days beyond the limit (passenger vehicles).
+    WeeklyDriving,
+    /// Entered a geofence (fence id).
+    FenceEnter(u32),
+    /// Left a geofence (fence id).
+    FenceLeave(u32),
+    /// Inside a forbidden zone (fence id).
+    Forbidden(u32),
+    /// Off the permitted route network (id of the route fence nearest to where the
+    /// vehicle left it).
+    RouteDeviation(u32),
+    /// Speeding where a zone's posted limit is in force (id of the zone in force at the
+    /// episode's start).
+    ZoneSpeeding(u32),
 }
 
 impl Rule {
@@ -53,7 +72,60 @@ impl Rule {
             Rule::SignalShielding => "signal_shielding".into(),
             Rule::Drift => "drift".into(),
             Rule::Tampering => "tampering".into(),
+            Rule::WeeklyDriving => "weekly_driving".into(),
+            Rule::FenceEnter(id) => format!("fence_enter_{id}"),
+            Rule::FenceLeave(id) => format!("fence_leave_{id}"),
+            Rule::Forbidden(id) => format!("forbidden_{id}"),
+            Rule::RouteDeviation(id) => format!("route_deviation_{id}"),
+            Rule::ZoneSpeeding(id) => format!("zone_speeding_{id}"),
         }
+    }
+
+    /// The geofence of a fence rule.
+    pub fn fence_id(&self) -> Option<u32> {
+        match *self {
+            Rule::FenceEnter(id)
+            | Rule::FenceLeave(id)
+            | Rule::Forbidden(id)
+            | Rule::RouteDeviation(id)
+            | Rule::ZoneSpeeding(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// The rule of a stored code: the inverse of [`Rule::code`]. Only canonical codes parse
+/// (`terminal_05` or `forbidden_+7` do not), so that `code(rule_from_code(c)) == c`.
+pub fn rule_from_code(code: &str) -> Option<Rule> {
+    let unit = match code {
+        "speeding" => Some(Rule::Speeding),
+        "fatigue" => Some(Rule::Fatigue),
+        "daily_driving" => Some(Rule::DailyDriving),
+        "weekly_driving" => Some(Rule::WeeklyDriving),
+        "night_ban" => Some(Rule::NightBan),
+        "offline" => Some(Rule::Offline),
+        "signal_shielding" => Some(Rule::SignalShielding),
+        "drift" => Some(Rule::Drift),
+        "tampering" => Some(Rule::Tampering),
+        _ => None,
+    };
+    if unit.is_some() {
+        return unit;
+    }
+    let (family, n) = code.rsplit_once('_')?;
+    let canonical =
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    match family {
+        "terminal" => n.parse().ok().map(Rule::Terminal),
+        "fence_enter" => n.parse().ok().map(Rule::FenceEnter),
+        "fence_leave" => n.parse().ok().map(Rule::FenceLeave),
+        "forbidden" => n.parse().ok().map(Rule::Forbidden),
+        "route_deviation" => n.parse().ok().map(Rule::RouteDeviation),
+        "zone_speeding" => n.parse().ok().map(Rule::ZoneSpeeding),
+        _ => None,
     }
 }
 
@@ -82,8 +154,9 @@ pub struct Alarm {
     pub start_ms: i64,
     /// End, UTC ms; `None` while open.
     pub end_ms: Option<i64>,
-    /// The episode's extreme: max km/h (speeding, drift), seconds beyond the limit
-    /// (fatigue, daily driving), seconds (offline, shielding), seconds of skew (tampering).
+    /// The episode's extreme: max km/h (speeding, zone speeding, drift), seconds beyond
+    /// the limit (fatigue, daily and weekly driving), seconds (offline, shielding, inside a
+    /// forbidden zone), seconds of skew (tampering), metres off the route (deviation).
     pub peak: f64,
     /// The threshold that applied.
     pub limit: f64,
@@ -136,8 +209,11 @@ struct VehicleState {
     /// Highest receive time seen.
     max_receive: i64,
     terminal: Vec<(u8, Alarm)>,
-    over_start: Option<Position>,
+    /// The current run over the limit in force (not yet, or already, an episode).
+    over: Option<OverRun>,
     last_over: i64,
+    /// The open `speeding` or `zone_speeding` episode: one at a time, whatever limits the
+    /// vehicle passes through.
     speeding: Option<Alarm>,
     drive_start: Option<i64>,
     stop_start: Option<i64>,
@@ -146,36 +222,232 @@ struct VehicleState {
     day_driving: i64,
     last_driving_fix: Option<i64>,
     daily: Option<Alarm>,
+    /// Driving ms of past days, `(day, ms)` at slot `day mod 7`; a slot whose day is not
+    /// among the last 6 is stale.
+    week: [(i64, i64); 7],
+    /// Driving ms of the 6 days before `day` (the ring summed at the day change).
+    week_prior: i64,
+    weekly: Option<Alarm>,
+    fences: VehicleFences,
     night_ban: Option<Alarm>,
     offline: Option<Alarm>,
-    drift: Option<Alarm>,
+    drift: Held,
     drift_run: u32,
     shielding: Option<Alarm>,
-    tamper: Option<Alarm>,
+    tamper: Held,
     frozen: u32,
 }
+
+/// A run of fixes over the speed limit in force, from its first fix. The run, and the
+/// episode it becomes, keep the rule and limit in force at that first fix (the episode's
+/// start and evidence) until they end, so that an episode crossing a zone's edge is one
+/// alarm, not two overlapping ones.
+#[derive(Clone, Copy)]
+struct OverRun {
+    start: Position,
+    /// `Speeding`, or `ZoneSpeeding` of the zone whose limit was in force.
+    rule: Rule,
+    /// The limit in force at `start`, night factor applied, km/h.
+    limit: f64,
+}
+
+/// An alarm slot whose episode may be held open past its evidence. Evidence that comes in
+/// bursts (drift jumps of bad GNSS, the interleaved journeys of a tampered clock) would
+/// otherwise open an alarm per burst — hundreds a morning. A held episode ends at the first
+/// fix clear of evidence after its last piece (`back`), but is closed only once a fix comes
+/// more than the merge window after that: evidence within the window extends it. Like the
+/// speeding merge, the close therefore waits for later data, and the end comes from
+/// position times only (live == replay).
+#[derive(Default)]
+struct Held {
+    alarm: Option<Alarm>,
+    /// The merge window applies to the open episode; otherwise it ends at the first fix
+    /// clear of evidence.
+    held: bool,
+    /// The first fix clear of evidence since the last piece, while held: the episode's
+    /// end unless evidence follows within the window.
+    back: Option<Position>,
+}
+
+impl Held {
+    /// Evidence at `p`: extends the open episode (raising its peak), or opens one after
+    /// closing an episode whose window has passed.
+    fn evidence(
+        &mut self,
+        p: &Position,
+        merge_ms: i64,
+        hold: bool,
+        peak: f64,
+        out: &mut Vec<Event>,
+        open: impl FnOnce() -> Alarm,
+    ) {
+        self.expire(p.device_time_ms, merge_ms, out);
+        self.back = None;
+        self.held = hold || (self.held && self.alarm.is_some());
+        keep_open(&mut self.alarm, out, peak, open);
+    }
+
+    /// A fix without evidence: ends an episode that is not held; starts (or runs) the
+    /// merge window of a held one. Inlined check: nearly every fix of nearly every vehicle
+    /// comes here with nothing open.
+    #[inline]
+    fn clear(&mut self, p: &Position, merge_ms: i64, out: &mut Vec<Event>) {
+        if self.alarm.is_some() {
+            self.clear_open(p, merge_ms, out);
+        }
+    }
+
+    #[inline(never)]
+    fn clear_open(&mut self, p: &Position, merge_ms: i64, out: &mut Vec<Event>) {
+        if self.held {
+            self.back.get_or_insert(*p);
+            self.expire(p.device_time_ms, merge_ms, out);
+        } else {
+            end(&mut self.alarm, out, p, p.device_time_ms);
+        }
+    }
+
+    /// Closes a held episode, at its `back` fix, once time `t` is beyond its window.
+    #[inline]
+    fn expire(&mut self, t: i64, merge_ms: i64, out: &mut Vec<Event>) {
+        if let Some(b) = self.back.filter(|b| t - b.device_time_ms > merge_ms) {
+            self.back = None;
+            end(&mut self.alarm, out, &b, b.device_time_ms);
+        }
+    }
+}
+
+/// Fixes at most this far apart in device time are "at the same time" for the duplicate
+/// time check: terminals report whole seconds, so one second absorbs the rounding.
+const SAME_TIME_MS: i64 = 1000;
+
+/// Two good fixes at (about) the same device time but more than `duplicate_time_m` apart
+/// are two places at once: a tampered clock interleaving two journeys. Returns the
+/// distance, metres.
+#[inline]
+fn same_time_elsewhere(prev: &Position, p: &Position, r: &ClassRules) -> Option<f64> {
+    // The time first: it rules out nearly every pair.
+    if (p.device_time_ms - prev.device_time_ms).abs() > SAME_TIME_MS
+        || !(p.gnss_valid() && prev.gnss_valid())
+    {
+        return None;
+    }
+    let d = distance_m(prev, p);
+    (d > r.duplicate_time_m).then_some(d)
+}
+
+/// Tampering evidence from a duplicate device time, held with the drift merge window.
+fn duplicate_time_evidence(
+    s: &mut VehicleState,
+    p: &Position,
+    r: &ClassRules,
+    d: f64,
+    out: &mut Vec<Event>,
+) {
+    s.tamper
+        .evidence(p, r.drift_merge_secs * 1000, true, d, out, || {
+            alarm(
+                p,
+                Rule::Tampering,
+                Severity::Serious,
+                p.device_time_ms,
+                r.duplicate_time_m,
+                "same device time at two places",
+            )
+        });
+}
+
+/// Hasher for the per-fix vehicle-id lookups. Ids are registry ids, not chosen by an
+/// attacker, so SipHash's flooding resistance buys nothing while costing most of a push; a
+/// multiply with a 64-bit finaliser (MurmurHash3's fmix64) spreads sequential ids and
+/// multiples of a power of two alike.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    }
+}
+
+/// Map keyed by vehicle id.
+type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
 /// The rule engine for a fleet.
 pub struct Engine {
     cfg: RuleConfig,
-    profiles: HashMap<u32, ClassRules>,
-    state: HashMap<u32, VehicleState>,
+    fences: FenceSet,
+    profiles: IdMap<ClassRules>,
+    /// Class codes, for the geofences' class filters.
+    classes: IdMap<String>,
+    state: IdMap<VehicleState>,
+    /// Fences to evaluate, or orphaned fence alarms to close: when false the fence step is
+    /// skipped without touching the vehicles' fence state.
+    fence_work: bool,
+    /// Reused buffer of candidate fences (no allocation per fix).
+    scratch: Vec<u32>,
 }
 
 impl Engine {
-    /// An engine with these parameters.
+    /// An engine with these parameters. Invalid geofences are skipped (see
+    /// [`RuleConfig::validate_geofences`]).
     pub fn new(cfg: RuleConfig) -> Engine {
         Engine {
+            fences: FenceSet::new(&cfg.geofences),
+            fence_work: !cfg.geofences.is_empty(),
             cfg,
-            profiles: HashMap::new(),
-            state: HashMap::new(),
+            profiles: IdMap::default(),
+            classes: IdMap::default(),
+            state: IdMap::default(),
+            scratch: Vec::new(),
         }
     }
 
     /// Declares a vehicle's class (registry `vehicle_type`); unknown vehicles use the default.
+    /// Geofences filtered by class follow a change from the vehicle's next fix on.
     pub fn set_vehicle(&mut self, vehicle_id: u32, class: &str) {
         self.profiles
             .insert(vehicle_id, self.cfg.class(class).clone());
+        self.classes.insert(vehicle_id, class.to_string());
+        if let Some(s) = self.state.get_mut(&vehicle_id) {
+            s.fences.change_class(&self.fences, vehicle_id, class);
+        }
+    }
+
+    /// Replaces the parameters and geofences while running, keeping every vehicle's state
+    /// and open alarms. Vehicles declared with [`set_vehicle`](Self::set_vehicle) get their
+    /// class's new parameters (overrides by [`set_vehicle_rules`](Self::set_vehicle_rules)
+    /// must be applied again). A geofence keeps its state across the change when its id and
+    /// kind stay; the open alarm of a fence removed or changed in kind ends at the vehicle's
+    /// next good fix. Zone speeding and route deviation are not tied to one fence's state:
+    /// an open episode carries on and is judged against the new zones / network (ending by
+    /// the usual rules). New values apply from each vehicle's next fix; a replay of the same
+    /// track with only one of the configurations may therefore differ around the change.
+    pub fn set_config(&mut self, cfg: RuleConfig) {
+        let fences = FenceSet::new(&cfg.geofences);
+        let mut orphans = false;
+        for s in self.state.values_mut() {
+            orphans |= s.fences.remap(&self.fences, &fences);
+        }
+        self.fence_work |= orphans || !fences.is_empty();
+        for (id, class) in &self.classes {
+            self.profiles.insert(*id, cfg.class(class).clone());
+        }
+        self.fences = fences;
+        self.cfg = cfg;
     }
 
     /// Overrides a vehicle's parameters (e.g. a short line exempt from the night ban).
@@ -192,17 +464,19 @@ impl Engine {
                 &s.speeding,
                 &s.fatigue,
                 &s.daily,
+                &s.weekly,
                 &s.night_ban,
                 &s.offline,
-                &s.drift,
+                &s.drift.alarm,
                 &s.shielding,
-                &s.tamper,
+                &s.tamper.alarm,
             ]
             .into_iter()
             .flatten()
             {
                 v.push(a.clone());
             }
+            v.extend(s.fences.open().cloned());
         }
         v.sort_by_key(|a| a.key());
         v
@@ -233,13 +507,24 @@ impl Engine {
 
     /// Feeds one fix.
     pub fn push(&mut self, p: &Position, out: &mut Vec<Event>) {
+        // Borrowed, not cloned: the engine's fields are borrowed separately below.
         let rules = self
             .profiles
             .get(&p.vehicle_id)
-            .unwrap_or(&self.cfg.default_class)
-            .clone();
+            .unwrap_or(&self.cfg.default_class);
         let cfg = &self.cfg;
+        let fences = self.fence_work.then_some(&self.fences);
+        let scratch = &mut self.scratch;
         let s = self.state.entry(p.vehicle_id).or_default();
+        if let Some(fences) = fences.filter(|_| !s.fences.ready()) {
+            let class = self.classes.get(&p.vehicle_id).map_or("", String::as_str);
+            s.fences.resolve_class(fences, class);
+        }
+        let ctx = Ctx {
+            cfg,
+            fences,
+            r: rules,
+        };
         // Offline: data arriving after a silence (late data included) ends it.
         if p.receive_time_ms > s.max_receive {
             if let Some(last) = s.last {
@@ -249,7 +534,7 @@ impl Engine {
                     close(&mut a, p, p.receive_time_ms, secs);
                     a.detail = offline_detail(&last, p);
                     out.push(Event::Closed(a));
-                } else if in_operation(&last, &rules) && gap > rules.offline_secs * 1000 {
+                } else if in_operation(&last, rules) && gap > rules.offline_secs * 1000 {
                     let mut a = alarm(
                         &last,
                         Rule::Offline,
@@ -267,19 +552,24 @@ impl Engine {
         }
         let Some(last) = s.last else {
             s.day = local_day(p.device_time_ms);
-            evaluate(cfg, &rules, s, p, None, out);
+            evaluate(&ctx, s, p, None, out, scratch);
             s.last = Some(*p);
             return;
         };
         if p.device_time_ms <= last.device_time_ms {
             // Late or repeated: rules already ran past this time. A non-supplementary fix
-            // that goes back in time is suspicious.
-            if !p.supplementary() && p.device_time_ms < last.device_time_ms {
-                instant_tamper(p, &rules, out, "device time went backwards");
+            // that goes back in time is suspicious; one at the same time somewhere else is
+            // a tampered clock.
+            if p.device_time_ms == last.device_time_ms {
+                if let Some(d) = same_time_elsewhere(&last, p, rules) {
+                    duplicate_time_evidence(s, p, rules, d, out);
+                }
+            } else if !p.supplementary() {
+                instant_tamper(p, rules, out, "device time went backwards");
             }
             return;
         }
-        evaluate(cfg, &rules, s, p, Some(last), out);
+        evaluate(&ctx, s, p, Some(last), out, scratch);
         s.last = Some(*p);
     }
 }
@@ -293,11 +583,12 @@ fn offline_detail(last: &Position, p: &Position) -> String {
     }
 }
 
-fn in_operation(p: &Position, rules: &ClassRules) -> bool {
+/// Ignition on or moving.
+pub(crate) fn in_operation(p: &Position, rules: &ClassRules) -> bool {
     acc_on(p) || kmh(p) > rules.moving_kmh
 }
 
-fn alarm(
+pub(crate) fn alarm(
     p: &Position,
     rule: Rule,
     severity: Severity,
@@ -319,7 +610,7 @@ fn alarm(
     }
 }
 
-fn close(a: &mut Alarm, p: &Position, end_ms: i64, peak: f64) {
+pub(crate) fn close(a: &mut Alarm, p: &Position, end_ms: i64, peak: f64) {
     a.end_ms = Some(end_ms);
     a.end_fix = Some(*p);
     if peak > a.peak {
@@ -341,7 +632,7 @@ fn instant_tamper(p: &Position, rules: &ClassRules, out: &mut Vec<Event>, why: &
 }
 
 /// Opens `slot` if needed, or raises its peak.
-fn keep_open(
+pub(crate) fn keep_open(
     slot: &mut Option<Alarm>,
     out: &mut Vec<Event>,
     peak: f64,
@@ -362,21 +653,30 @@ fn keep_open(
     }
 }
 
-fn end(slot: &mut Option<Alarm>, out: &mut Vec<Event>, p: &Position, end_ms: i64) {
+pub(crate) fn end(slot: &mut Option<Alarm>, out: &mut Vec<Event>, p: &Position, end_ms: i64) {
     if let Some(mut a) = slot.take() {
         close(&mut a, p, end_ms, 0.0);
         out.push(Event::Closed(a));
     }
 }
 
+/// What `evaluate` needs besides the vehicle's state.
+struct Ctx<'a> {
+    cfg: &'a RuleConfig,
+    /// `None` when there is no fence work (see [`Engine::fence_work`]).
+    fences: Option<&'a FenceSet>,
+    r: &'a ClassRules,
+}
+
 fn evaluate(
-    cfg: &RuleConfig,
-    r: &ClassRules,
+    ctx: &Ctx,
     s: &mut VehicleState,
     p: &Position,
     last: Option<Position>,
     out: &mut Vec<Event>,
+    scratch: &mut Vec<u32>,
 ) {
+    let (cfg, r) = (ctx.cfg, ctx.r);
     let t = p.device_time_ms;
     let minute = local_minute(t);
     let night = cfg.is_night(minute);
@@ -410,49 +710,57 @@ fn evaluate(
         }
     }
 
+    // A tampered clock: this fix and the previous one at the same time in two places.
+    // Neither is judged as drift (the jump is not the GNSS's fault) and this one, like a
+    // drift fix, is excluded from the other position-based rules.
+    let duplicate = last.and_then(|l| same_time_elsewhere(&l, p, r));
+    let merge_ms = r.drift_merge_secs * 1000;
+
     // Drift: judged against the last good fix; drift fixes are excluded from the other
     // position-based rules.
     let mut drift = false;
-    if p.gnss_valid() {
-        if let Some(g) = s.last_good {
-            let dt = (t - g.device_time_ms) as f64 / 1000.0;
-            let d = distance_m(&g, p);
-            let implied = if dt > 0.0 {
-                d / dt * 3.6
-            } else {
-                f64::INFINITY
-            };
-            drift = implied > r.drift_kmh
-                || (dt <= r.drift_jump_window_secs as f64 && d > r.drift_jump_m);
-            if drift {
-                s.drift_run += 1;
-                keep_open(&mut s.drift, out, implied.min(99_999.0), || {
+    if !p.gnss_valid() || duplicate.is_some() {
+        // Not judged: an invalid fix says nothing about drift, a duplicate is tampering.
+        s.drift.expire(t, merge_ms, out);
+    } else if let Some(g) = s.last_good {
+        let dt = (t - g.device_time_ms) as f64 / 1000.0;
+        let d = distance_m(&g, p);
+        let implied = if dt > 0.0 {
+            d / dt * 3.6
+        } else {
+            f64::INFINITY
+        };
+        drift =
+            implied > r.drift_kmh || (dt <= r.drift_jump_window_secs as f64 && d > r.drift_jump_m);
+        if drift {
+            s.drift_run += 1;
+            s.drift
+                .evidence(p, merge_ms, true, implied.min(99_999.0), out, || {
                     alarm(p, Rule::Drift, Severity::Info, t, r.drift_kmh, "")
                 });
-                // Three consecutive fixes that agree with each other but not with the last
-                // good one: the last good one was wrong; accept the new place.
-                if s.drift_run >= 3 {
-                    if let Some(l) = last.filter(|l| l.gnss_valid()) {
-                        let dt = (t - l.device_time_ms) as f64 / 1000.0;
-                        if dt > 0.0 && distance_m(&l, p) / dt * 3.6 <= r.drift_kmh {
-                            s.last_good = Some(*p);
-                            s.drift_run = 0;
-                            end(&mut s.drift, out, p, t);
-                            drift = false;
-                        }
+            // Three consecutive fixes that agree with each other but not with the last
+            // good one: the last good one was wrong; accept the new place.
+            if s.drift_run >= 3 {
+                if let Some(l) = last.filter(|l| l.gnss_valid()) {
+                    let dt = (t - l.device_time_ms) as f64 / 1000.0;
+                    if dt > 0.0 && distance_m(&l, p) / dt * 3.6 <= r.drift_kmh {
+                        s.last_good = Some(*p);
+                        s.drift_run = 0;
+                        s.drift.clear(p, merge_ms, out);
+                        drift = false;
                     }
                 }
-            } else {
-                s.drift_run = 0;
-                end(&mut s.drift, out, p, t);
-                s.last_good = Some(*p);
             }
         } else {
+            s.drift_run = 0;
+            s.drift.clear(p, merge_ms, out);
             s.last_good = Some(*p);
         }
+    } else {
+        s.last_good = Some(*p);
     }
 
-    // Tampering: clocks and frozen positions.
+    // Tampering: clocks, frozen positions, duplicate times.
     let ahead = (t - p.receive_time_ms) / 1000;
     let behind = (p.receive_time_ms - t) / 1000;
     if let Some(l) = last {
@@ -474,8 +782,9 @@ fn evaluate(
     } else {
         None
     };
-    match tamper_why {
-        Some((peak, why)) => keep_open(&mut s.tamper, out, peak, || {
+    match (duplicate, tamper_why) {
+        (Some(d), _) => duplicate_time_evidence(s, p, r, d, out),
+        (None, Some((peak, why))) => s.tamper.evidence(p, merge_ms, false, peak, out, || {
             alarm(
                 p,
                 Rule::Tampering,
@@ -485,7 +794,7 @@ fn evaluate(
                 why,
             )
         }),
-        None => end(&mut s.tamper, out, p, t),
+        (None, None) => s.tamper.clear(p, merge_ms, out),
     }
 
     // Signal shielding: invalid fixes while the vehicle (by its recorder/CAN speed) moves;
@@ -534,15 +843,32 @@ fn evaluate(
         }
     }
 
-    if drift || !p.gnss_valid() {
+    if drift || duplicate.is_some() || !p.gnss_valid() {
         return;
     }
 
-    // Speeding.
+    // Geofences, before speeding: a speed-limit zone sets the limit in force.
+    let zone = ctx.fences.and_then(|set| {
+        fences::evaluate(
+            set,
+            &mut s.fences,
+            p,
+            &FixContext { rules: r, minute },
+            scratch,
+            out,
+        )
+    });
+
+    // Speeding, against the limit in force: a zone's posted limit inside it (reported as
+    // `zone_speeding`), the class limit elsewhere (`speeding`); one episode at a time.
+    let (rule, posted) = match zone {
+        Some(z) => (Rule::ZoneSpeeding(z.id), z.limit_kmh),
+        None => (Rule::Speeding, r.speed_limit_kmh),
+    };
     let limit = if r.passenger && night {
-        r.speed_limit_kmh * r.night_speed_factor
+        posted * r.night_speed_factor
     } else {
-        r.speed_limit_kmh
+        posted
     };
     let v = kmh(p);
     if s.speeding.is_some() && v <= limit && t - s.last_over > r.speeding_merge_secs * 1000 {
@@ -550,25 +876,38 @@ fn evaluate(
         end(&mut s.speeding, out, p, end_ms);
     }
     if v > limit {
-        let start = *s.over_start.get_or_insert(*p);
-        if s.speeding.is_some() {
+        let run = *s.over.get_or_insert(OverRun {
+            start: *p,
+            rule,
+            limit,
+        });
+        if let Some(a) = s.speeding.as_mut() {
             s.last_over = t;
-            if let Some(a) = s.speeding.as_mut() {
-                a.peak = a.peak.max(v);
-            }
-        } else if t - start.device_time_ms > r.speeding_min_secs * 1000 {
+            a.peak = a.peak.max(v);
+        } else if t - run.start.device_time_ms > r.speeding_min_secs * 1000 {
             s.last_over = t;
-            let sev = if v > limit * 1.2 {
+            let sev = if v > run.limit * 1.2 {
                 Severity::Serious
             } else {
                 Severity::Warning
             };
+            let detail = match (run.rule, ctx.fences) {
+                (Rule::ZoneSpeeding(id), Some(set)) => set.name(id),
+                _ => "",
+            };
             keep_open(&mut s.speeding, out, v, || {
-                alarm(&start, Rule::Speeding, sev, start.device_time_ms, limit, "")
+                alarm(
+                    &run.start,
+                    run.rule,
+                    sev,
+                    run.start.device_time_ms,
+                    run.limit,
+                    detail,
+                )
             });
         }
     } else {
-        s.over_start = None;
+        s.over = None;
     }
 
     // Driving time: fatigue, daily accumulation, night ban.
@@ -578,8 +917,22 @@ fn evaluate(
         if let Some(last_drive) = s.last_driving_fix {
             end(&mut s.daily, out, p, last_drive);
         }
+        s.week[s.day.rem_euclid(7) as usize] = (s.day, s.day_driving);
         s.day = day;
         s.day_driving = 0;
+        s.week_prior = s
+            .week
+            .iter()
+            .filter(|(d, _)| (day - 6..day).contains(d))
+            .map(|(_, ms)| ms)
+            .sum();
+        // The 7-day sum only falls at a day change: the episode ends once it is back within
+        // the limit, at the last driving fix (as the daily episode does).
+        if s.week_prior <= r.weekly_driving_secs * 1000 {
+            if let Some(last_drive) = s.last_driving_fix {
+                end(&mut s.weekly, out, p, last_drive);
+            }
+        }
     }
     if driving {
         if let Some(prev) = s.last_driving_fix {
@@ -632,6 +985,25 @@ fn evaluate(
                         Severity::Warning,
                         t,
                         r.daily_driving_secs as f64,
+                        "",
+                    )
+                },
+            );
+        }
+        let weekly_limit = r.weekly_driving_secs * 1000;
+        let week = s.week_prior + s.day_driving;
+        if r.passenger && week > weekly_limit {
+            keep_open(
+                &mut s.weekly,
+                out,
+                ((week - weekly_limit) / 1000) as f64,
+                || {
+                    alarm(
+                        p,
+                        Rule::WeeklyDriving,
+                        Severity::Warning,
+                        t,
+                        r.weekly_driving_secs as f64,
                         "",
                     )
                 },

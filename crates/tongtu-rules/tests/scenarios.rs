@@ -1,7 +1,9 @@
 //! Scenario tests: hand-built tracks with exact alarm bounds, each with a compliant twin.
 
 use proptest::prelude::*;
-use tongtu_rules::{collect, replay, Alarm, Engine, Event, Rule, RuleConfig};
+use tongtu_rules::{
+    collect, replay, Alarm, Engine, Event, FenceKind, Geofence, Rule, RuleConfig, Shape,
+};
 use tongtu_track::{day_start_ms, flags, Position};
 
 const V: u32 = 7;
@@ -226,6 +228,146 @@ fn drift_is_one_episode_and_excluded_from_speeding() {
     assert!(alarms("coach", &t, Rule::Drift).is_empty());
 }
 
+fn all(t: &Track) -> Vec<Alarm> {
+    replay(&RuleConfig::default(), "coach", &t.fixes)
+}
+
+/// One fix `km` kilometres north of the road (a drift jump), then back on it.
+fn jump(t: &mut Track, km: f64) {
+    let p = t.fix(60.0, true);
+    p.lat += (km / 111.195 * 1e6).round() as i32;
+    t.advance(10, 60.0);
+}
+
+#[test]
+fn a_drift_jump_is_one_episode_closed_once_the_merge_window_has_passed() {
+    let mut t = Track::new(at(10, 0, 0));
+    t.drive(300, 10, 60.0);
+    jump(&mut t, 50.0);
+    t.drive(600, 10, 60.0);
+    let a = all(&t);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].rule, Rule::Drift);
+    assert_eq!(
+        (a[0].start_ms, a[0].end_ms),
+        (at(10, 5, 0), Some(at(10, 5, 10))),
+        "from the jump to the first good fix after it"
+    );
+    assert_eq!(a[0].end_fix, Some(t.fixes[31]));
+    // Live, the episode stays open through the window: it closes at the first fix more than
+    // 300 s after its end (10:10:20), with the same bounds.
+    let mut e = Engine::new(RuleConfig::default());
+    e.set_vehicle(V, "coach");
+    let mut ev = Vec::new();
+    for p in &t.fixes {
+        e.push(p, &mut ev);
+        let open = !e.open_alarms().is_empty();
+        let t = p.device_time_ms;
+        assert_eq!(open, (at(10, 5, 0)..at(10, 10, 20)).contains(&t), "at {t}");
+    }
+    assert_eq!(collect(ev, e.open_alarms()), a);
+}
+
+#[test]
+fn drift_jumps_within_the_merge_window_extend_the_episode() {
+    // Jumps at 10:05:00 and 10:07:00 (2 min apart): one episode, the larger jump's peak,
+    // ending at the first good fix after the second jump.
+    let two = |gap_secs: i64| {
+        let mut t = Track::new(at(10, 0, 0));
+        t.drive(300, 10, 60.0);
+        jump(&mut t, 30.0);
+        t.drive(gap_secs - 10, 10, 60.0);
+        jump(&mut t, 60.0);
+        t.drive(900, 10, 60.0);
+        t
+    };
+    let a = all(&two(120));
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].rule, Rule::Drift);
+    assert_eq!(
+        (a[0].start_ms, a[0].end_ms),
+        (at(10, 5, 0), Some(at(10, 7, 10)))
+    );
+    let second_alone = {
+        let mut t = Track::new(at(10, 0, 0));
+        t.drive(420, 10, 60.0);
+        jump(&mut t, 60.0);
+        t.drive(600, 10, 60.0);
+        all(&t)
+    };
+    assert_eq!(a[0].peak, second_alone[0].peak, "the larger of the two");
+
+    // 10 minutes apart: two episodes.
+    let a = all(&two(600));
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert!(a.iter().all(|a| a.rule == Rule::Drift));
+    assert_eq!(
+        (a[0].start_ms, a[0].end_ms),
+        (at(10, 5, 0), Some(at(10, 5, 10)))
+    );
+    assert_eq!(
+        (a[1].start_ms, a[1].end_ms),
+        (at(10, 15, 0), Some(at(10, 15, 10)))
+    );
+}
+
+/// A journey along the road at 60 km/h, with a second one `km` north of it interleaved for
+/// five minutes from 08:02:00 (its fixes `offset_ms` after the road's, at 120 km/h), as a
+/// time-sorted blind-area batch stores a tampered terminal's data.
+fn interleaved(km: f64, offset_ms: i64) -> Track {
+    let mut t = Track::new(at(8, 0, 0));
+    t.drive(120, 10, 60.0);
+    for _ in 0..30 {
+        let mut other = *t.fix(60.0, true);
+        other.lat += (km / 111.195 * 1e6).round() as i32;
+        other.speed = 1200;
+        other.device_time_ms += offset_ms;
+        other.receive_time_ms += offset_ms;
+        t.fixes.push(other);
+        t.advance(10, 60.0);
+    }
+    t.drive(900, 10, 60.0);
+    t
+}
+
+#[test]
+fn interleaved_journeys_of_a_tampered_clock_are_one_tampering_episode() {
+    for offset_ms in [0, 1000] {
+        let t = interleaved(20.0, offset_ms);
+        let a = all(&t);
+        // Nothing else: no drift, and the second journey's 120 km/h is no speeding.
+        assert_eq!(a.len(), 1, "offset {offset_ms}: {a:?}");
+        assert_eq!(a[0].rule, Rule::Tampering);
+        assert_eq!(a[0].detail, "same device time at two places");
+        assert_eq!(
+            (a[0].start_ms, a[0].end_ms),
+            (at(8, 2, 0) + offset_ms, Some(at(8, 7, 0))),
+            "from the first duplicate to the first fix after the last one"
+        );
+        assert_eq!(a[0].start_fix, t.fixes[13]);
+        assert_eq!(a[0].limit, 200.0);
+        assert!(
+            (a[0].peak - 20_000.0).abs() < 100.0,
+            "metres: {}",
+            a[0].peak
+        );
+    }
+    // Twins: the road alone; a second fix at the same time only 150 m away.
+    let mut t = Track::new(at(8, 0, 0));
+    t.drive(1320, 10, 60.0);
+    assert!(all(&t).is_empty());
+    assert!(all(&interleaved(0.15, 0)).is_empty());
+    // Five seconds apart is not the same time: the second journey is drift, one episode
+    // for the whole interleaving.
+    let a = all(&interleaved(20.0, 5000));
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].rule, Rule::Drift);
+    assert_eq!(
+        (a[0].start_ms, a[0].end_ms),
+        (at(8, 2, 5), Some(at(8, 7, 0)))
+    );
+}
+
 #[test]
 fn tampered_clock_and_frozen_position() {
     let mut t = Track::new(at(10, 0, 0));
@@ -373,7 +515,7 @@ fn offline_live_equals_replay_and_late_data_closes_it() {
 
 proptest! {
     /// Live (fix by fix, with wall-clock ticks) and replay give the same alarms for any
-    /// in-order track.
+    /// in-order track, geofences included.
     #[test]
     fn replay_equals_live(steps in prop::collection::vec((1i64..400, 0u16..1400, any::<bool>(), 0u8..20), 1..200)) {
         let mut t = Track::new(at(1, 0, 0));
@@ -383,9 +525,29 @@ proptest! {
             if kind == 0 { p.alarm = 1 << 2; }
             if kind == 1 { p.flags &= !flags::GNSS_VALID; }
             if kind == 2 { p.lat += 300_000; }
-            t.advance(if kind == 3 { dt * 10 } else { dt }, kmh);
+            // 4, 5: the next fix at the same time, or 1 s later (a duplicate time when it
+            // jumps).
+            let secs = match kind { 3 => dt * 10, 4 => 0, 5 => 1, _ => dt };
+            t.advance(secs, kmh);
         }
-        let cfg = RuleConfig::default();
+        // Fences on the track's meridian: a forbidden zone and a 60 km/h zone.
+        let zone = |id, lat: f64, kind| Geofence {
+            id,
+            name: format!("zone {id}"),
+            shape: Shape::Circle { lat, lon: 111.9, radius_m: 5_000.0 },
+            kind,
+            vehicle_ids: vec![],
+            classes: vec![],
+            active_from_min: None,
+            active_to_min: None,
+        };
+        let cfg = RuleConfig {
+            geofences: vec![
+                zone(1, 21.85, FenceKind::Forbidden),
+                zone(2, 21.95, FenceKind::SpeedLimit { limit_kmh: 60.0 }),
+            ],
+            ..RuleConfig::default()
+        };
         let mut e = Engine::new(cfg.clone());
         e.set_vehicle(V, "coach");
         let mut ev = Vec::new();

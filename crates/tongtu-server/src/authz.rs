@@ -33,6 +33,10 @@ perm!(RegistryRead, Some(Permission::RegistryRead));
 perm!(RegistryWrite, Some(Permission::RegistryWrite));
 perm!(AuditRead, Some(Permission::AuditRead));
 perm!(UsersManage, Some(Permission::UsersManage));
+perm!(AlarmRead, Some(Permission::AlarmRead));
+perm!(AlarmHandle, Some(Permission::AlarmHandle));
+perm!(AlarmSupervise, Some(Permission::AlarmSupervise));
+perm!(RulesManage, Some(Permission::RulesManage));
 
 /// The authenticated caller, checked for permission `P`.
 pub struct Authz<P: Perm>(pub Principal, pub PhantomData<P>);

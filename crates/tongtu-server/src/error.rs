@@ -145,3 +145,31 @@ where
         }
     }
 }
+
+impl From<tongtu_alarms::AlarmError> for ApiError {
+    fn from(e: tongtu_alarms::AlarmError) -> Self {
+        use tongtu_alarms::AlarmError as E;
+        match e {
+            E::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} 不存在"))
+            }
+            E::Forbidden(m) => ApiError::forbidden(m),
+            E::Invalid { field, message } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("{field}: {message}"),
+            )
+            .with_details(json!({ "fields": [{ "field": field, "message": message }] })),
+            E::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            E::TerminalUnavailable(m) => {
+                ApiError::new(StatusCode::CONFLICT, "terminal_unavailable", m)
+            }
+            E::TerminalTimeout(m) => {
+                ApiError::new(StatusCode::GATEWAY_TIMEOUT, "terminal_timeout", m)
+            }
+            E::Registry(r) => r.into(),
+            E::Db(e) => RegistryError::Db(e).into(),
+            E::Internal(m) => RegistryError::Internal(m).into(),
+        }
+    }
+}

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, ServerSettings};
 
-use routes::{admin, auth, registry};
+use routes::{admin, alarms, auth, registry};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -49,6 +49,32 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(admin::revoke_token),
         )
         .route("/api/v1/audit", get(admin::list_audit))
+        .route("/api/v1/alarms", get(alarms::list))
+        .route("/api/v1/alarms/stats", get(alarms::stats))
+        .route("/api/v1/alarms/notifications", get(alarms::notifications))
+        .route("/api/v1/alarms/{id}", get(alarms::get_one))
+        .route("/api/v1/alarms/{id}/evidence", get(alarms::evidence))
+        .route("/api/v1/alarms/{id}/handle", post(alarms::handle))
+        .route("/api/v1/alarms/{id}/review", post(alarms::review))
+        .route("/api/v1/alarms/{id}/escalate", post(alarms::escalate))
+        .route("/api/v1/alarms/{id}/close", post(alarms::close))
+        .route("/api/v1/alarms/{id}/case", post(alarms::to_case))
+        .route("/api/v1/cases", get(alarms::list_cases))
+        .route("/api/v1/cases/{id}", get(alarms::get_case))
+        .route(
+            "/api/v1/rules/settings",
+            get(alarms::get_settings).put(alarms::put_settings),
+        )
+        .route("/api/v1/rules/replay", post(alarms::replay))
+        .route(
+            "/api/v1/geofences",
+            get(alarms::list_fences).post(alarms::create_fence),
+        )
+        .route(
+            "/api/v1/geofences/{id}",
+            put(alarms::update_fence).delete(alarms::delete_fence),
+        )
+        .route("/api/v1/feed", get(alarms::feed))
         .merge(registry::collection::<Enterprise>(upload))
         .merge(registry::collection::<Vehicle>(upload))
         .merge(registry::collection::<Driver>(upload))

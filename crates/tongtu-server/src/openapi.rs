@@ -265,6 +265,26 @@ pub fn document() -> OpenApi {
     doc.add::<crate::routes::auth::LoginRequest>();
     doc.add::<crate::routes::auth::UserView>();
     doc.add::<crate::routes::admin::TokenRequest>();
+    doc.add::<tongtu_alarms::AlarmItem>();
+    doc.add::<tongtu_alarms::AlarmAction>();
+    doc.add::<tongtu_alarms::AlarmDetail>();
+    doc.add::<tongtu_alarms::AlarmState>();
+    doc.add::<tongtu_alarms::Case>();
+    doc.add::<tongtu_alarms::Evidence>();
+    doc.add::<tongtu_alarms::EvidencePoint>();
+    doc.add::<tongtu_alarms::Stats>();
+    doc.add::<tongtu_alarms::RuleCount>();
+    doc.add::<tongtu_alarms::StateCount>();
+    doc.add::<tongtu_alarms::EnterpriseCount>();
+    doc.add::<tongtu_alarms::DayCount>();
+    doc.add::<tongtu_alarms::Notifications>();
+    doc.add::<tongtu_alarms::workflow::HandleInput>();
+    doc.add::<tongtu_alarms::workflow::Measure>();
+    doc.add::<tongtu_alarms::workflow::ReviewInput>();
+    doc.add::<tongtu_alarms::workflow::EscalateInput>();
+    doc.add::<tongtu_alarms::workflow::CloseInput>();
+    doc.add::<tongtu_alarms::workflow::CaseInput>();
+    doc.add::<crate::routes::alarms::ReplayRequest>();
     let generic = |desc: &str| -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::Object)
@@ -274,6 +294,10 @@ pub fn document() -> OpenApi {
     doc.components = std::mem::take(&mut doc.components)
         .schema("Page", generic("{items: [...], next_cursor: string|null, total: integer}"))
         .schema("ImportResult", generic("{imported: integer}; 422 import_invalid lists details.errors as CellError"))
+        .schema("RuleSettings", generic("night_start_min, night_end_min, ban_start_min, ban_end_min (local minutes), default_class and classes.{code}: ClassRules (speed_limit_kmh, fatigue_day_secs, ...); see docs/alarms-api.md"))
+        .schema("Geofence", generic("{id, name, enabled, shape: {type: circle|polygon|corridor, ...}, kind: {type: enter|leave|forbidden|route_deviation|speed_limit, limit_kmh?}, vehicle_ids, classes, active_from_min, active_to_min}"))
+        .schema("Geofences", generic("{items: Geofence[]}"))
+        .schema("Replay", generic("{total, alarms: [{vehicle_id, rule, rule_code, plate, severity, start_ms, end_ms, peak, limit, detail, start_fix, end_fix}]}"))
         .schema("Meta", generic("dictionaries: vehicle_classes, business_types, plate_colors, vehicle_statuses, roles, protocol_versions"))
         .security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("tongtu_session"))))
         .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
@@ -427,6 +451,59 @@ pub fn document() -> OpenApi {
             ],
         ),
     ];
+    let alarm_filters = vec![
+        (
+            "from",
+            ParameterIn::Query,
+            "start ≥ (date = Beijing midnight, or RFC 3339)",
+        ),
+        ("to", ParameterIn::Query, "start <"),
+        ("enterprise_id", ParameterIn::Query, "enterprise"),
+        ("vehicle_id", ParameterIn::Query, "vehicle"),
+        ("plate", ParameterIn::Query, "plate substring"),
+        (
+            "rule",
+            ParameterIn::Query,
+            "rule code or family (terminal, fence, ...)",
+        ),
+        (
+            "state",
+            ParameterIn::Query,
+            "new | handled | escalated | closed",
+        ),
+        ("severity", ParameterIn::Query, "info | warning | serious"),
+        (
+            "overdue",
+            ParameterIn::Query,
+            "escalated and past the deadline",
+        ),
+        ("open", ParameterIn::Query, "not ended yet"),
+        ("cursor", ParameterIn::Query, "next_cursor"),
+        ("limit", ParameterIn::Query, "1–500"),
+    ];
+    let alarm_rows: Vec<Row> = vec![
+        (Get, "/api/v1/alarms", "alarms", "Alarms, newest first (officers: own enterprise)", "alarm.read", None, Some("Page"), "200", alarm_filters.clone()),
+        (Get, "/api/v1/alarms/stats", "alarms", "Alarm statistics by rule, state, enterprise, hour, day", "alarm.read", None, Some("Stats"), "200", alarm_filters),
+        (Get, "/api/v1/alarms/notifications", "alarms", "What waits for the caller", "alarm.read", None, Some("Notifications"), "200", none.clone()),
+        (Get, "/api/v1/alarms/{id}", "alarms", "An alarm with its history", "alarm.read", None, Some("AlarmDetail"), "200", id.clone()),
+        (Get, "/api/v1/alarms/{id}/evidence", "alarms", "Evidence track (5 min around the alarm)", "alarm.read", None, Some("Evidence"), "200", id.clone()),
+        (Post, "/api/v1/alarms/{id}/handle", "alarms", "Handle (text_to_driver sends a JT/T 808 0x8300; 409 terminal_unavailable, 504 terminal_timeout)", "alarm.handle", Some("HandleInput"), Some("AlarmDetail"), "200", id.clone()),
+        (Post, "/api/v1/alarms/{id}/review", "alarms", "Approve (close) or return a handled alarm", "alarm.supervise", Some("ReviewInput"), Some("AlarmDetail"), "200", id.clone()),
+        (Post, "/api/v1/alarms/{id}/escalate", "alarms", "Escalate (督办) with a deadline", "alarm.supervise", Some("EscalateInput"), Some("AlarmDetail"), "200", id.clone()),
+        (Post, "/api/v1/alarms/{id}/close", "alarms", "Close directly", "alarm.supervise", Some("CloseInput"), Some("AlarmDetail"), "200", id.clone()),
+        (Post, "/api/v1/alarms/{id}/case", "alarms", "Turn into an enforcement case (道路运政)", "alarm.supervise", Some("CaseInput"), Some("Case"), "201", id.clone()),
+        (Get, "/api/v1/cases", "alarms", "Enforcement cases", "alarm.read", None, Some("Page"), "200", vec![("violation", ParameterIn::Query, "category"), ("status", ParameterIn::Query, "open | closed"), ("cursor", ParameterIn::Query, "next_cursor"), ("limit", ParameterIn::Query, "1–500")]),
+        (Get, "/api/v1/cases/{id}", "alarms", "An enforcement case", "alarm.read", None, Some("Case"), "200", id.clone()),
+        (Get, "/api/v1/rules/settings", "rules", "Rule parameters (per vehicle class)", "alarm.read", None, Some("RuleSettings"), "200", none.clone()),
+        (Put, "/api/v1/rules/settings", "rules", "Change rule parameters (applied live, audited)", "rules.manage", Some("RuleSettings"), Some("RuleSettings"), "200", none.clone()),
+        (Post, "/api/v1/rules/replay", "rules", "The rules over stored tracks (≤ 31 days; not stored)", "alarm.read", Some("ReplayRequest"), Some("Replay"), "200", none.clone()),
+        (Get, "/api/v1/geofences", "rules", "Geofences", "alarm.read", None, Some("Geofences"), "200", none.clone()),
+        (Post, "/api/v1/geofences", "rules", "Create a geofence (applied live)", "rules.manage", Some("Geofence"), Some("Geofence"), "201", none.clone()),
+        (Put, "/api/v1/geofences/{id}", "rules", "Replace a geofence", "rules.manage", Some("Geofence"), Some("Geofence"), "200", id.clone()),
+        (Delete, "/api/v1/geofences/{id}", "rules", "Delete a geofence", "rules.manage", None, None, "204", id.clone()),
+        (Get, "/api/v1/feed", "alarms", "WebSocket: alarm changes {type:'alarm', event, alarm} (officers: own enterprise)", "alarm.read", None, None, "101", none.clone()),
+    ];
+    let rows = rows.into_iter().chain(alarm_rows);
     for (method, path, tag, summary, permission, body, response, status, params) in rows {
         doc.op(Op {
             method,

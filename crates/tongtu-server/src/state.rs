@@ -42,12 +42,23 @@ impl Default for ServerSettings {
     }
 }
 
+/// The supervision side the API reaches into: stored tracks (alarm evidence, replay), the
+/// downlink to terminals (text to the driver) and the live rules service. Each is absent when
+/// the server runs without a gateway (then the routes that need it answer 503).
+#[derive(Clone, Default)]
+pub struct Supervision {
+    pub tracks: Option<Arc<tongtu_track::TrackStore>>,
+    pub downlink: Option<Arc<dyn tongtu_alarms::workflow::Downlink>>,
+    pub rules: Option<tongtu_alarms::live::RulesHandle>,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: SqlitePool,
     pub settings: Arc<ServerSettings>,
     pub metrics: Arc<Metrics>,
     pub throttle: Arc<LoginThrottle>,
+    pub supervision: Supervision,
 }
 
 impl AppState {
@@ -62,6 +73,7 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             throttle: Arc::new(throttle),
+            supervision: Supervision::default(),
         }
     }
 }

@@ -299,6 +299,11 @@ pub struct World {
 }
 
 impl World {
+    /// Position of a graph node (a junction, or where a place's access road joins).
+    pub fn node_at(&self, node: usize) -> Option<LonLat> {
+        self.nodes.get(node).copied()
+    }
+
     /// The bundled demo world, parsed once.
     pub fn demo() -> Arc<World> {
         static DEMO: OnceLock<Arc<World>> = OnceLock::new();

@@ -4,7 +4,9 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use tongtu_rules::{Engine, Event, RuleConfig};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tongtu_rules::{Engine, Event, FenceKind, Geofence, RuleConfig, Shape};
 use tongtu_track::day_of;
 
 use crate::bench_track::vehicle_day;
@@ -20,11 +22,70 @@ pub struct BenchRulesArgs {
     /// Random seed.
     #[arg(long, default_value_t = 808)]
     pub seed: u64,
+    /// Geofences (random circles and polygons over the simulated city, applying to every
+    /// vehicle), to time the fence rules.
+    #[arg(long, default_value_t = 0)]
+    pub fences: u32,
+}
+
+/// Circles and star-shaped polygons of 0.2–2 km over the simulated city (bench_track's
+/// 21.7–22.4°N, 111.3–112.3°E), cycling through the area kinds.
+fn random_fences(seed: u64, n: u32) -> Vec<Geofence> {
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0xfe9c);
+    (1..=n)
+        .map(|id| {
+            let (lat, lon) = (rng.random_range(21.7..22.4), rng.random_range(111.3..112.3));
+            let shape = if id % 2 == 0 {
+                Shape::Circle {
+                    lat,
+                    lon,
+                    radius_m: rng.random_range(200.0..2000.0),
+                }
+            } else {
+                let k = rng.random_range(3..9);
+                let mut angles: Vec<f64> = (0..k)
+                    .map(|_| rng.random_range(0.0..std::f64::consts::TAU))
+                    .collect();
+                angles.sort_by(f64::total_cmp);
+                let points = angles
+                    .iter()
+                    .map(|a| {
+                        let r = rng.random_range(300.0..2000.0) / 111_195.0;
+                        [
+                            lat + r * a.sin(),
+                            lon + r * a.cos() / lat.to_radians().cos(),
+                        ]
+                    })
+                    .collect();
+                Shape::Polygon { points }
+            };
+            let kind = match id % 4 {
+                0 => FenceKind::Forbidden,
+                1 => FenceKind::SpeedLimit { limit_kmh: 60.0 },
+                2 => FenceKind::Enter,
+                _ => FenceKind::Leave,
+            };
+            Geofence {
+                id,
+                name: format!("bench {id}"),
+                shape,
+                kind,
+                vehicle_ids: vec![],
+                classes: vec![],
+                active_from_min: None,
+                active_to_min: None,
+            }
+        })
+        .collect()
 }
 
 pub fn run(args: BenchRulesArgs) -> Result<()> {
     let classes = ["coach", "charter_bus", "hazmat", "heavy_truck", "tractor"];
     let first = day_of(chrono::Utc::now().timestamp_millis()) - args.days as i32;
+    let cfg = RuleConfig {
+        geofences: random_fences(args.seed, args.fences),
+        ..RuleConfig::default()
+    };
     let (mut n, mut secs, mut alarms) = (0u64, 0.0f64, 0usize);
     for d in 0..args.days as i32 {
         let mut fixes = Vec::new();
@@ -33,7 +94,7 @@ pub fn run(args: BenchRulesArgs) -> Result<()> {
         }
         // Device-time order across the fleet, as a live stream would deliver it.
         fixes.sort_by_key(|p| p.device_time_ms);
-        let mut e = Engine::new(RuleConfig::default());
+        let mut e = Engine::new(cfg.clone());
         for v in 1..=args.vehicles {
             e.set_vehicle(v, classes[v as usize % classes.len()]);
         }
@@ -47,9 +108,10 @@ pub fn run(args: BenchRulesArgs) -> Result<()> {
         alarms += events.len();
     }
     println!(
-        "tongtu bench rules: {} vehicles x {} days: {n} positions in {secs:.2} s = {:.2} M positions/s on one core ({alarms} alarm events)",
+        "tongtu bench rules: {} vehicles x {} days, {} geofences: {n} positions in {secs:.2} s = {:.2} M positions/s on one core ({alarms} alarm events)",
         args.vehicles,
         args.days,
+        args.fences,
         n as f64 / secs / 1e6
     );
     Ok(())

@@ -14,7 +14,26 @@ pub struct Config {
     pub http: HttpConfig,
     pub jt808: Jt808Config,
     pub track: TrackSection,
+    pub rules: RulesSection,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSection {
+    /// Hours of stored track the rules engine replays at start (7 days: the 44 h rule).
+    pub warmup_hours: u64,
+    /// How often silent vehicles are checked for the offline rule, seconds.
+    pub tick_secs: u64,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection {
+            warmup_hours: 7 * 24,
+            tick_secs: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,6 +114,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             jt808: Jt808Config::default(),
             track: TrackSection::default(),
+            rules: RulesSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -202,6 +222,15 @@ impl Config {
             max_commit_delay: std::time::Duration::from_millis(self.track.max_commit_delay_ms),
             wal_file_bytes: self.track.wal_file_mb.max(1) << 20,
             wal_max_age: std::time::Duration::from_secs(self.track.wal_max_age_secs.max(1)),
+            ..Default::default()
+        }
+    }
+
+    /// The live rules service's settings from the `[rules]` section.
+    pub fn rules_service(&self) -> tongtu_alarms::live::ServiceConfig {
+        tongtu_alarms::live::ServiceConfig {
+            tick_every: std::time::Duration::from_secs(self.rules.tick_secs.max(1)),
+            warmup: std::time::Duration::from_secs(self.rules.warmup_hours * 3600),
             ..Default::default()
         }
     }

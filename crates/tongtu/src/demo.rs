@@ -6,9 +6,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use tongtu_alarms::fences::{self, FenceRecord};
 use tongtu_registry::auth::{self, UserInput};
 use tongtu_registry::entities::{DriverInput, TerminalInput, VehicleInput};
 use tongtu_registry::{record, regions, Driver, Enterprise, Principal, Terminal, Vehicle};
+use tongtu_rules::geofence::{FenceKind, Geofence, Shape};
 use tongtu_sim::fleet;
 
 use crate::config::Config;
@@ -121,14 +123,115 @@ async fn seed(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<i64
     Ok(ent_ids.first().copied().unwrap_or(1))
 }
 
+/// The demo city's geofences: posted limits as speed-limit corridors (路段限速) for the
+/// vehicle classes whose own limit is higher (a coach at 95 km/h on an 80 km/h national road
+/// is speeding; passenger and freight limits differ on some roads, so a road gets up to two
+/// corridors), and the permitted hazardous-goods network.
+async fn seed_fences(pool: &sqlx::SqlitePool) -> Result<()> {
+    let system = Principal::system();
+    let rules = tongtu_rules::RuleConfig::default();
+    let world = tongtu_sim::world::World::demo();
+    let now = chrono::Utc::now().timestamp_millis();
+    let groups: [(&str, bool, &[&str]); 2] = [
+        ("客车", false, &["coach", "charter_bus", "bus", "taxi"]),
+        ("货车", true, &["hazmat", "heavy_truck", "tractor", "truck"]),
+    ];
+    let mut n = 0;
+    for road in &world.roads {
+        for (label, truck, classes) in groups {
+            let limit = road.limit_for(truck);
+            let applies: Vec<String> = classes
+                .iter()
+                .filter(|c| rules.class(c).speed_limit_kmh > limit)
+                .map(|c| c.to_string())
+                .collect();
+            if applies.is_empty() || road.points.len() < 2 {
+                continue;
+            }
+            let fence = Geofence {
+                id: 0,
+                name: format!("{}限速{limit:.0}（{label}）", road.name),
+                shape: Shape::Corridor {
+                    points: road.points.iter().map(|p| [p.lat, p.lon]).collect(),
+                    // A carriageway and the GNSS error either side of it.
+                    half_width_m: 40.0,
+                },
+                kind: FenceKind::SpeedLimit { limit_kmh: limit },
+                vehicle_ids: Vec::new(),
+                classes: applies,
+                active_from_min: None,
+                active_to_min: None,
+            };
+            let rec = FenceRecord {
+                fence,
+                enabled: true,
+            };
+            fences::save(pool, &system, None, rec, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the limit of {}: {e}", road.name))?;
+            n += 1;
+        }
+    }
+    tracing::info!(fences = n, "demo road speed limits seeded");
+    // The permitted hazardous-goods network (危险货物运输车辆通行路线): its roads and the access
+    // roads of the places hazmat vehicles serve. Together they are one permitted network;
+    // leaving all of them is a route deviation.
+    let mut route = Vec::new();
+    for road in world
+        .roads
+        .iter()
+        .filter(|r| r.hazmat && r.points.len() >= 2)
+    {
+        route.push((
+            format!("危货通行路线：{}", road.name),
+            road.points
+                .iter()
+                .map(|p| [p.lat, p.lon])
+                .collect::<Vec<_>>(),
+        ));
+    }
+    for place in world.places.iter().filter(|p| p.hazmat) {
+        if let Some(j) = world.node_at(place.node).filter(|j| *j != place.at) {
+            route.push((
+                format!("危货通行路线：{}进出道路", place.name),
+                vec![[place.at.lat, place.at.lon], [j.lat, j.lon]],
+            ));
+        }
+    }
+    for (name, points) in route {
+        let fence = Geofence {
+            id: 0,
+            name,
+            shape: Shape::Corridor {
+                points,
+                half_width_m: 60.0,
+            },
+            kind: FenceKind::RouteDeviation,
+            vehicle_ids: Vec::new(),
+            classes: vec!["hazmat".into()],
+            active_from_min: None,
+            active_to_min: None,
+        };
+        let rec = FenceRecord {
+            fence,
+            enabled: true,
+        };
+        fences::save(pool, &system, None, rec, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the hazmat route: {e}"))?;
+    }
+    Ok(())
+}
+
 pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
     prepare_dir(&args.dir)?;
     cfg.data_dir = args.dir.clone();
-    let pool = tongtu_registry::db::open(&cfg.db_path())
+    let pool = crate::open_db(&cfg)
         .await
         .context("opening demo database")?;
     let started = Instant::now();
     let officer_enterprise = seed(&pool, args.vehicles, args.seed).await?;
+    seed_fences(&pool).await?;
     tracing::info!(
         vehicles = args.vehicles,
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -7,7 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use tongtu_gateway::{Gateway, GatewayConfig, GatewayHandle, GatewayMetrics};
+use tongtu_alarms::live::{RulesMetrics, RulesService};
+use tongtu_alarms::workflow::{Downlink, DownlinkFailure, DownlinkFuture, TextAnswer};
+use tongtu_gateway::{
+    DownlinkError, DownlinkReply, FeedEvent, Gateway, GatewayConfig, GatewayHandle, GatewayMetrics,
+};
 use tongtu_track::TrackStore;
 
 use crate::config::{Config, Jt808Config};
@@ -74,9 +78,13 @@ impl GatewayRuntime {
     }
 
     /// For downlink commands and the live feed (API, rules engine).
-    #[allow(dead_code)] // the API's downlink routes and WebSocket feed are wired next
     pub fn handle(&self) -> GatewayHandle {
         self.gateway.handle()
+    }
+
+    /// The store the gateway writes to (evidence tracks, replay, the rules warm-up).
+    pub fn store(&self) -> Arc<TrackStore> {
+        self.store.clone()
     }
 
     /// Graceful stop: no new connections, sessions ack what is durable, batcher flushes,
@@ -89,4 +97,90 @@ impl GatewayRuntime {
             .context("closing the track store")??;
         Ok(())
     }
+}
+
+/// Starts the live rules service on the gateway's feed of durable positions.
+pub async fn start_rules(
+    cfg: &Config,
+    gateway: &GatewayRuntime,
+    pool: sqlx::SqlitePool,
+    metrics_registry: &std::sync::Mutex<prometheus_client::registry::Registry>,
+) -> Result<RulesService> {
+    // Subscribe before the service warms up, so that nothing arriving meanwhile is missed;
+    // the queue holds 65,536 frames (minutes of a 3,000-vehicle fleet) for the same reason.
+    let mut feed = gateway.handle().subscribe();
+    let (tx, rx) = tokio::sync::mpsc::channel(65_536);
+    tokio::spawn(async move {
+        while let Some(ev) = feed.recv().await {
+            if let FeedEvent::Positions { positions, .. } = ev {
+                if tx.send(positions).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let metrics = RulesMetrics::default();
+    {
+        let mut reg = metrics_registry.lock().unwrap_or_else(|p| p.into_inner());
+        metrics.register(&mut reg);
+    }
+    RulesService::start(
+        pool,
+        rx,
+        Some(gateway.store()),
+        cfg.rules_service(),
+        metrics,
+    )
+    .await
+    .context("starting the rules service")
+}
+
+/// Texts to drivers for the alarm workflow: vehicle → its active terminal → 0x8300.
+struct GatewayDownlink {
+    handle: GatewayHandle,
+    pool: sqlx::SqlitePool,
+}
+
+impl Downlink for GatewayDownlink {
+    fn send_text<'a>(
+        &'a self,
+        vehicle_id: i64,
+        text: &'a str,
+        requested_by: &'a str,
+    ) -> DownlinkFuture<'a> {
+        Box::pin(async move {
+            let phone: Option<String> = sqlx::query_scalar(
+                "SELECT phone FROM terminals WHERE vehicle_id = $1 AND active = 1",
+            )
+            .bind(vehicle_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| DownlinkFailure::Other(e.to_string()))?;
+            let phone = phone.ok_or(DownlinkFailure::NoTerminal)?;
+            // 0x08 TTS read-out | 0x04 terminal display: the driver hears it while driving.
+            match self
+                .handle
+                .send_text(&phone, text, 0x0C, requested_by)
+                .await
+            {
+                Ok(DownlinkReply::Ack { result: 0 }) => Ok(TextAnswer::Accepted),
+                Ok(DownlinkReply::Ack { result }) => Ok(TextAnswer::Refused(result)),
+                Ok(other) => Err(DownlinkFailure::Other(format!(
+                    "unexpected answer {other:?}"
+                ))),
+                Err(DownlinkError::Offline(_)) | Err(DownlinkError::SessionClosed) => {
+                    Err(DownlinkFailure::Offline)
+                }
+                Err(DownlinkError::Timeout(_)) => Err(DownlinkFailure::Timeout),
+                Err(e) => Err(DownlinkFailure::Other(e.to_string())),
+            }
+        })
+    }
+}
+
+pub fn downlink(gateway: &GatewayRuntime, pool: sqlx::SqlitePool) -> Arc<dyn Downlink> {
+    Arc::new(GatewayDownlink {
+        handle: gateway.handle(),
+        pool,
+    })
 }

@@ -156,9 +156,13 @@ pub fn random_password() -> String {
 async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    db::open(&cfg.db_path())
+    let pool = db::open(&cfg.db_path())
         .await
-        .with_context(|| format!("opening {}", cfg.db_path().display()))
+        .with_context(|| format!("opening {}", cfg.db_path().display()))?;
+    tongtu_alarms::migrate(&pool)
+        .await
+        .context("migrating the alarm tables")?;
+    Ok(pool)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -197,11 +201,20 @@ pub async fn serve_http(
             "this binary was built with TONGTU_SKIP_WEB_BUILD=1: the web console is a placeholder"
         );
     }
-    let state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
+    let mut state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
     let gateway = gateway_wiring::start(cfg, pool.clone(), &state.metrics.registry).await?;
+    let rules =
+        gateway_wiring::start_rules(cfg, &gateway, pool.clone(), &state.metrics.registry).await?;
+    state.supervision = tongtu_server::state::Supervision {
+        tracks: Some(gateway.store()),
+        downlink: Some(gateway_wiring::downlink(&gateway, pool.clone())),
+        rules: Some(rules.handle()),
+    };
     on_ready(addr, gateway.local_addr());
     let served = tongtu_server::serve(listener, state, shutdown_signal()).await;
-    // HTTP has drained; now the gateway acks what is durable and the track store closes.
+    // HTTP has drained; the rules service stores what it raised, then the gateway acks what
+    // is durable and the track store closes.
+    rules.stop().await;
     gateway.shutdown().await?;
     served?;
     pool.close().await;

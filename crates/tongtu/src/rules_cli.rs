@@ -1,15 +1,16 @@
 //! `tongtu rules replay`: runs the supervision rules over stored tracks and prints every
-//! alarm as a JSON line (the same code as the live engine, so the same alarms).
+//! alarm as a JSON line — the same code, parameters, geofences and per-vehicle exemptions as
+//! the live service and the API's replay, so the same alarms.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use tongtu_rules::{replay, RuleConfig};
+use tongtu_registry::Principal;
 use tongtu_track::TrackStore;
 
 use crate::config::Config;
-use crate::tracks_cli::{parse_window, registry_vehicles};
+use crate::tracks_cli::parse_window;
 
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
@@ -26,25 +27,27 @@ pub struct ReplayArgs {
 
 pub async fn run_replay(cfg: &Config, args: &ReplayArgs) -> Result<()> {
     let (from, to) = parse_window(&args.from, args.to.as_deref())?;
-    let rows = registry_vehicles(cfg, args.plate.as_deref()).await?;
+    let pool = crate::open_db(cfg).await?;
     let store = TrackStore::open_read_only(cfg.tracks_dir())
         .with_context(|| format!("opening the track store {}", cfg.tracks_dir().display()))?;
-    let rules = RuleConfig::default();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let alarms = tongtu_alarms::replay::replay(
+        &pool,
+        store,
+        &Principal::system(),
+        from,
+        to,
+        args.plate.as_deref(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    pool.close().await;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    for (id, plate, class) in rows {
-        let Ok(vid) = u32::try_from(id) else { continue };
-        let track = store.track(vid, from, to)?;
-        for a in replay(&rules, &class, &track) {
-            *counts.entry(a.rule.code()).or_default() += 1;
-            let mut v = serde_json::to_value(&a)?;
-            v["plate"] = serde_json::Value::String(plate.clone());
-            v["rule_code"] = serde_json::Value::String(a.rule.code());
-            writeln!(out, "{v}")?;
-        }
+    for a in &alarms {
+        *counts.entry(a.rule_code.as_str()).or_default() += 1;
+        writeln!(out, "{}", serde_json::to_string(a)?)?;
     }
     out.flush()?;
-    let total: usize = counts.values().sum();
-    eprintln!("{total} alarm(s): {counts:?}");
+    eprintln!("{} alarm(s): {counts:?}", alarms.len());
     Ok(())
 }

@@ -13,10 +13,13 @@ export function useCursorPager<T>(fetchPage: (cursor: string | null) => Promise<
   /** Cursors of the pages before the current one; the current page's cursor is `current`. */
   const stack = ref<(string | null)[]>([])
   const current = ref<string | null>(null)
+  /** The last load failed (the HTTP client has shown why): pages show an error state. */
+  const failed = ref(false)
   const { loading, run } = useApi()
 
   async function load(cursor: string | null): Promise<boolean> {
     const page = await run(() => fetchPage(cursor))
+    failed.value = !page
     if (!page) return false
     items.value = page.items
     total.value = page.total
@@ -58,6 +61,7 @@ export function useCursorPager<T>(fetchPage: (cursor: string | null) => Promise<
     items,
     total,
     loading,
+    failed,
     pageNo: computed(() => stack.value.length + 1),
     hasNext: computed(() => nextCursor.value !== null),
     hasPrev: computed(() => stack.value.length > 0),

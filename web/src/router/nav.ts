@@ -18,6 +18,17 @@ export interface NavGroup {
 
 export const nav: NavGroup[] = [
   {
+    key: 'supervision',
+    label: 'menu.supervision',
+    items: [
+      { path: '/alarms', label: 'menu.alarms', testid: 'menu-alarms', permission: 'alarm.read' },
+      { path: '/alarms/stats', label: 'menu.alarmStats', testid: 'menu-alarm-stats', permission: 'alarm.read' },
+      { path: '/cases', label: 'menu.cases', testid: 'menu-cases', permission: 'alarm.read' },
+      { path: '/rules', label: 'menu.rules', testid: 'menu-rules', permission: 'rules.manage' },
+      { path: '/geofences', label: 'menu.geofences', testid: 'menu-geofences', permission: 'rules.manage' },
+    ],
+  },
+  {
     key: 'registry',
     label: 'menu.registry',
     items: [

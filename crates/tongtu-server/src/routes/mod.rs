@@ -1,5 +1,6 @@
 //! Route handlers, grouped by subject.
 
 pub mod admin;
+pub mod alarms;
 pub mod auth;
 pub mod registry;
