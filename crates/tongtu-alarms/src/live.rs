@@ -141,15 +141,28 @@ pub async fn engine_config(db: &SqlitePool) -> crate::error::Result<RuleConfig> 
     Ok(cfg)
 }
 
-/// A vehicle's own parameters where they differ from its class: a scheduled coach on a line
-/// of ≤ 200 km is exempt from the 02:00–05:00 ban.
-pub fn vehicle_rules(cfg: &RuleConfig, class: &str, line_km: Option<i64>) -> Option<ClassRules> {
-    let rules = cfg.class(class);
-    (line_km.is_some_and(|km| km <= 200) && rules.night_ban).then(|| ClassRules {
-        night_ban: false,
+/// A vehicle's own parameters where they differ from its class's city-wide ones: its
+/// region's parameters for the class, and a scheduled coach on a line of ≤ 200 km is exempt
+/// from the 02:00–05:00 ban.
+pub fn vehicle_rules(
+    cfg: &RuleConfig,
+    class: &str,
+    region: Option<&str>,
+    line_km: Option<i64>,
+) -> Option<ClassRules> {
+    let rules = cfg.class_in_region(class, region);
+    let exempt = line_km.is_some_and(|km| km <= 200) && rules.night_ban;
+    let regional = !std::ptr::eq(rules, cfg.class(class));
+    (exempt || regional).then(|| ClassRules {
+        night_ban: rules.night_ban && !exempt,
         ..rules.clone()
     })
 }
+
+/// Registry facts the rules need about a vehicle: (class, region code, line km).
+pub const VEHICLE_FACTS: &str = "SELECT v.id, v.vehicle_class, r.code, v.line_km \
+     FROM vehicles v JOIN enterprises e ON e.id = v.enterprise_id \
+     JOIN regions r ON r.id = e.region_id";
 
 /// Declares every registered vehicle's class and own parameters.
 async fn load_vehicles(
@@ -157,16 +170,15 @@ async fn load_vehicles(
     engine: &mut Engine,
     cfg: &RuleConfig,
 ) -> crate::error::Result<()> {
-    let rows = sqlx::query("SELECT id, vehicle_class, line_km FROM vehicles")
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(VEHICLE_FACTS).fetch_all(db).await?;
     for r in rows {
         let id: i64 = r.try_get(0)?;
         let class: String = r.try_get(1)?;
-        let line_km: Option<i64> = r.try_get(2)?;
+        let region: Option<String> = r.try_get(2)?;
+        let line_km: Option<i64> = r.try_get(3)?;
         let Ok(id) = u32::try_from(id) else { continue };
         engine.set_vehicle(id, &class);
-        if let Some(rules) = vehicle_rules(cfg, &class, line_km) {
+        if let Some(rules) = vehicle_rules(cfg, &class, region.as_deref(), line_km) {
             engine.set_vehicle_rules(id, rules);
         }
     }
@@ -416,15 +428,16 @@ async fn replay_late(
     };
     let mut vehicles = Vec::with_capacity(work.len());
     for (vid, span) in work {
-        let row = sqlx::query("SELECT vehicle_class, line_km FROM vehicles WHERE id = $1")
+        let row = sqlx::query(&format!("{VEHICLE_FACTS} WHERE v.id = $1"))
             .bind(i64::from(vid))
             .fetch_optional(&db)
             .await;
         match row {
             Ok(Some(r)) => {
-                let class: String = r.try_get(0).unwrap_or_default();
-                let line_km: Option<i64> = r.try_get(1).unwrap_or(None);
-                vehicles.push((vid, span, class, line_km));
+                let class: String = r.try_get(1).unwrap_or_default();
+                let region: Option<String> = r.try_get(2).unwrap_or(None);
+                let line_km: Option<i64> = r.try_get(3).unwrap_or(None);
+                vehicles.push((vid, span, class, region, line_km));
             }
             Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, vehicle = vid, "late data: vehicle lookup"),
@@ -432,7 +445,7 @@ async fn replay_late(
     }
     let joined = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
-        for (vid, (lo, hi), class, line_km) in vehicles {
+        for (vid, (lo, hi), class, region, line_km) in vehicles {
             let from = day_start_ms(day_of(lo));
             // An hour past the late data lets episodes that it started come to their end.
             let to = hi + 3_600_000;
@@ -445,7 +458,7 @@ async fn replay_late(
             };
             let mut engine = Engine::new(cfg.clone());
             engine.set_vehicle(vid, &class);
-            if let Some(rules) = vehicle_rules(&cfg, &class, line_km) {
+            if let Some(rules) = vehicle_rules(&cfg, &class, region.as_deref(), line_km) {
                 engine.set_vehicle_rules(vid, rules);
             }
             let mut events = Vec::new();
@@ -513,5 +526,35 @@ async fn writer(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn vehicle_rules_apply_the_region_and_the_short_line_exemption() {
+        let mut cfg = RuleConfig::default();
+        assert!(vehicle_rules(&cfg, "coach", None, None).is_none());
+        assert!(vehicle_rules(&cfg, "coach", None, Some(500)).is_none());
+        let short = vehicle_rules(&cfg, "coach", None, Some(150)).expect("exempt");
+        assert!(!short.night_ban);
+        assert_eq!(short.speed_limit_kmh, 100.0);
+        let slow = ClassRules {
+            speed_limit_kmh: 60.0,
+            ..cfg.class("coach").clone()
+        };
+        cfg.regions.insert(
+            "441781".into(),
+            HashMap::from([("coach".to_string(), slow)]),
+        );
+        let r = vehicle_rules(&cfg, "coach", Some("441781"), Some(500)).expect("regional");
+        assert_eq!((r.speed_limit_kmh, r.night_ban), (60.0, true));
+        let r = vehicle_rules(&cfg, "coach", Some("441781"), Some(150)).expect("both");
+        assert_eq!((r.speed_limit_kmh, r.night_ban), (60.0, false));
+        assert!(vehicle_rules(&cfg, "coach", Some("441702"), None).is_none());
     }
 }

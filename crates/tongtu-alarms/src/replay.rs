@@ -21,26 +21,45 @@ pub struct ReplayedAlarm {
     pub rule_code: String,
 }
 
-/// Vehicles of the registry visible to `p`: (id, plate, class, line km).
+/// A vehicle as a replay needs it.
+pub struct ReplayVehicle {
+    pub id: i64,
+    pub plate: String,
+    pub class: String,
+    pub region: Option<String>,
+    pub line_km: Option<i64>,
+}
+
+/// Vehicles of the registry visible to `p`.
 pub async fn vehicles(
     db: &SqlitePool,
     p: &Principal,
     plate: Option<&str>,
-) -> Result<Vec<(i64, String, String, Option<i64>)>> {
+) -> Result<Vec<ReplayVehicle>> {
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT id, plate, vehicle_class, line_km FROM vehicles WHERE 1 = 1",
+        "SELECT v.id, v.plate, v.vehicle_class, r.code, v.line_km FROM vehicles v \
+         JOIN enterprises e ON e.id = v.enterprise_id JOIN regions r ON r.id = e.region_id \
+         WHERE 1 = 1",
     );
     if let Some(e) = p.enterprise_scope() {
-        qb.push(" AND enterprise_id = ").push_bind(e);
+        qb.push(" AND v.enterprise_id = ").push_bind(e);
     }
     if let Some(pl) = plate.map(str::trim).filter(|s| !s.is_empty()) {
-        qb.push(" AND plate = ").push_bind(pl.to_string());
+        qb.push(" AND v.plate = ").push_bind(pl.to_string());
     }
-    qb.push(" ORDER BY id");
+    qb.push(" ORDER BY v.id");
     let rows = qb.build().fetch_all(db).await?;
     let out = rows
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .map(|r| {
+            Ok(ReplayVehicle {
+                id: r.try_get(0)?,
+                plate: r.try_get(1)?,
+                class: r.try_get(2)?,
+                region: r.try_get(3)?,
+                line_km: r.try_get(4)?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     if let (Some(pl), true) = (plate, out.is_empty()) {
         return Err(AlarmError::NotFound(format!("vehicle with plate {pl:?}")));
@@ -65,7 +84,14 @@ pub async fn replay(
     let rows = vehicles(db, p, plate).await?;
     tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
-        for (id, plate, class, line_km) in rows {
+        for ReplayVehicle {
+            id,
+            plate,
+            class,
+            region,
+            line_km,
+        } in rows
+        {
             let Ok(vid) = u32::try_from(id) else { continue };
             let track = tracks
                 .track(vid, from_ms, to_ms)
@@ -75,7 +101,7 @@ pub async fn replay(
             }
             let mut engine = Engine::new(cfg.clone());
             engine.set_vehicle(vid, &class);
-            if let Some(rules) = vehicle_rules(&cfg, &class, line_km) {
+            if let Some(rules) = vehicle_rules(&cfg, &class, region.as_deref(), line_km) {
                 engine.set_vehicle_rules(vid, rules);
             }
             let mut events = Vec::new();

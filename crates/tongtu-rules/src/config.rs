@@ -117,6 +117,11 @@ pub struct RuleConfig {
     pub classes: HashMap<String, ClassRules>,
     /// For classes not listed.
     pub default_class: ClassRules,
+    /// Regional parameters: region (GB/T 2260 division code of the vehicle's enterprise) →
+    /// class → parameters, replacing the class's city-wide ones there (e.g. a mountain county
+    /// with lower limits). Omitted from JSON when empty.
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    pub regions: HashMap<String, HashMap<String, ClassRules>>,
     /// Geofences (the enabled ones); omitted from JSON when empty, so the settings without
     /// fences read as before.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -182,6 +187,7 @@ impl Default for RuleConfig {
             ban_end_min: 5 * 60,
             classes,
             default_class: ClassRules::default(),
+            regions: HashMap::new(),
             geofences: Vec::new(),
         }
     }
@@ -191,6 +197,15 @@ impl RuleConfig {
     /// Rules of a class.
     pub fn class(&self, code: &str) -> &ClassRules {
         self.classes.get(code).unwrap_or(&self.default_class)
+    }
+
+    /// Rules of a class in a region: the region's own parameters for the class if it has
+    /// them, else the city-wide ones.
+    pub fn class_in_region(&self, code: &str, region: Option<&str>) -> &ClassRules {
+        region
+            .and_then(|r| self.regions.get(r))
+            .and_then(|classes| classes.get(code))
+            .unwrap_or_else(|| self.class(code))
     }
 
     /// Whether a local minute of the day is at night (the window may wrap midnight).
@@ -224,5 +239,44 @@ pub(crate) fn in_window(m: u32, start: u32, end: u32) -> bool {
         m >= start && m < end
     } else {
         m >= start || m < end
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn a_region_overrides_only_the_classes_it_lists() {
+        let mut cfg = RuleConfig::default();
+        let slow = ClassRules {
+            speed_limit_kmh: 60.0,
+            ..cfg.class("coach").clone()
+        };
+        cfg.regions.insert(
+            "441781".into(),
+            HashMap::from([("coach".to_string(), slow)]),
+        );
+        assert_eq!(
+            cfg.class_in_region("coach", Some("441781")).speed_limit_kmh,
+            60.0
+        );
+        assert_eq!(
+            cfg.class_in_region("coach", Some("441702")).speed_limit_kmh,
+            100.0
+        );
+        assert_eq!(cfg.class_in_region("coach", None).speed_limit_kmh, 100.0);
+        assert_eq!(
+            cfg.class_in_region("hazmat", Some("441781"))
+                .speed_limit_kmh,
+            80.0
+        );
+        let json = serde_json::to_value(&cfg).expect("json");
+        let back: RuleConfig = serde_json::from_value(json).expect("back");
+        assert_eq!(back, cfg);
+        assert!(serde_json::to_value(RuleConfig::default())
+            .expect("json")
+            .get("regions")
+            .is_none());
     }
 }

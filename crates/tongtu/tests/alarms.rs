@@ -567,6 +567,64 @@ async fn alarms_are_raised_live_and_handled_through_the_workflow() {
         "{v}"
     );
 
+    // Regional parameters: 60 km/h for every class in one county, applied live to a vehicle
+    // of an enterprise there; 70 km/h is speeding there and nowhere else.
+    let c = all
+        .iter()
+        .find(|c| c.enterprise_id != own && c.enterprise_id != b.enterprise_id)
+        .expect("a third enterprise");
+    let (_, ent) = get_json(&admin, &api(&format!("/enterprises/{}", c.enterprise_id))).await;
+    let (_, regions) = get_json(&admin, &api("/regions")).await;
+    let code = regions["items"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .find(|r| r["id"] == ent["region_id"])
+        .and_then(|r| r["code"].as_str())
+        .expect("region code")
+        .to_string();
+    let mut bad = cfg.clone();
+    bad["regions"] = json!({ "44": {} });
+    let (st, v) = put(&admin, &api("/rules/settings"), bad).await;
+    assert_eq!(
+        (st, v["error"]["details"]["fields"][0]["field"].as_str()),
+        (422, Some("regions.44")),
+        "{v}"
+    );
+    let mut slow = serde_json::Map::new();
+    for (class, rules) in cfg["classes"].as_object().expect("classes") {
+        let mut r = rules.clone();
+        r["speed_limit_kmh"] = json!(60);
+        slow.insert(class.clone(), r);
+    }
+    cfg["regions"] = json!({ code.clone(): slow });
+    let (st, v) = put(&admin, &api("/rules/settings"), cfg.clone()).await;
+    assert_eq!(st, 200, "{v}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut tc = connect(addr, c).await;
+    for i in 0..7 {
+        report(
+            &mut tc,
+            21.80 + 0.0019 * i as f64,
+            111.93,
+            70.0,
+            0,
+            80 - i * 10,
+        )
+        .await;
+    }
+    report(&mut tc, 21.80 + 0.0019 * 7.0, 111.93, 30.0, 0, 10).await;
+    let lc = wait_alarms(
+        &admin,
+        &api(&format!("/alarms?plate={}&rule=speeding", c.plate)),
+        1,
+    )
+    .await;
+    // 48 = 80 % of 60 for a passenger vehicle at night (22:00–06:00 Beijing).
+    let limit = lc["items"][0]["limit"].as_f64().expect("limit");
+    assert!(limit == 60.0 || limit == 48.0, "{lc}");
+    drop(tc);
+
     // A forbidden zone drawn now applies to the next fixes at once.
     let zone = json!({
         "name": "城区禁行区", "enabled": true,
