@@ -7,17 +7,10 @@
 //   node e2e/create-vehicle.mjs
 //
 // Prints `OK <plate>` and exits 0, or prints the error (and saves $SCREENSHOT) and exits 1.
-import { chromium } from 'playwright-core'
+import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
 
-const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 15000)
 
-function env(name, fallback) {
-  const v = process.env[name] ?? fallback
-  if (v === undefined || v === '') throw new Error(`environment variable ${name} is required`)
-  return v
-}
 
-const tid = (id) => `[data-testid="${id}"]`
 
 /** Chooses an option of an Element Plus select by its test ids; types `search` first if given. */
 async function pick(page, field, optionId, search) {
@@ -53,31 +46,13 @@ async function main() {
   const enterpriseId = env('ENTERPRISE_ID')
   const seats = process.env.SEATS || '45'
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  })
+  const browser = await launchBrowser()
   let page
   try {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    page = await context.newPage()
-    page.setDefaultTimeout(STEP_TIMEOUT)
-    page.setDefaultNavigationTimeout(STEP_TIMEOUT)
+    page = await newPage(browser)
 
     // 1. Sign in.
-    await page.goto(`${base}/#/login`)
-    await page.locator(tid('login-username')).fill(username)
-    await page.locator(tid('login-password')).fill(password)
-    await page.locator(tid('login-submit')).click()
+    await signIn(page, base, username, password)
 
     // 2. Vehicles page.
     const menu = page.locator(tid('menu-vehicles'))

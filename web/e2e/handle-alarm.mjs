@@ -11,19 +11,12 @@
 //
 // Prints `OK <alarm id> <terminal answer>` and exits 0, or prints the error and exits 1;
 // $SCREENSHOT is saved in both cases.
-import { chromium } from 'playwright-core'
+import { env, launchBrowser, newPage, signIn, STEP_TIMEOUT, tid } from './lib.mjs'
 
-const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 15000)
 /** The terminal has up to the gateway's downlink timeout to answer. */
 const ANSWER_TIMEOUT = Number(process.env.ANSWER_TIMEOUT_MS || 30000)
 
-function env(name, fallback) {
-  const v = process.env[name] ?? fallback
-  if (v === undefined || v === '') throw new Error(`environment variable ${name} is required`)
-  return v
-}
 
-const tid = (id) => `[data-testid="${id}"]`
 
 /** Console messages that are not errors of the console itself. */
 function ignorable(text) {
@@ -40,37 +33,19 @@ async function main() {
   const plate = process.env.PLATE || ''
   const screenshot = process.env.SCREENSHOT || ''
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  })
+  const browser = await launchBrowser()
   const consoleErrors = []
   let page
   let result = ''
   try {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
-    page = await context.newPage()
-    page.setDefaultTimeout(STEP_TIMEOUT)
-    page.setDefaultNavigationTimeout(STEP_TIMEOUT)
+    page = await newPage(browser)
     page.on('console', (m) => {
       if (m.type() === 'error' && !ignorable(m.text())) consoleErrors.push(m.text())
     })
     page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`))
 
     // 1. Sign in.
-    await page.goto(`${base}/#/login`)
-    await page.locator(tid('login-username')).fill(username)
-    await page.locator(tid('login-password')).fill(password)
-    await page.locator(tid('login-submit')).click()
+    await signIn(page, base, username, password)
 
     // 2. The alarm list.
     const menu = page.locator(tid('menu-alarms'))

@@ -1,0 +1,49 @@
+// Shared by the browser scripts: environment, test ids, the system Chromium (never a
+// downloaded one) with the flags CI needs, a page with the project's timeouts, and sign-in.
+import { chromium } from 'playwright-core'
+
+export const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 15000)
+
+/** A required environment variable (or the fallback). */
+export function env(name, fallback) {
+  const v = process.env[name] ?? fallback
+  if (v === undefined || v === '') throw new Error(`environment variable ${name} is required`)
+  return v
+}
+
+/** Selector of a `data-testid`. */
+export const tid = (id) => `[data-testid="${id}"]`
+
+/** Headless Chromium from $CHROMIUM or Debian's /usr/bin/chromium. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  })
+}
+
+/** A zh-CN page at a desktop size with the step timeouts set. */
+export async function newPage(browser) {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(STEP_TIMEOUT)
+  page.setDefaultNavigationTimeout(STEP_TIMEOUT)
+  return page
+}
+
+/** Signs in through the login page. */
+export async function signIn(page, base, username, password) {
+  await page.goto(`${base}/#/login`)
+  await page.locator(tid('login-username')).fill(username)
+  await page.locator(tid('login-password')).fill(password)
+  await page.locator(tid('login-submit')).click()
+}
