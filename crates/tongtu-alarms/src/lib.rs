@@ -11,6 +11,7 @@ pub mod error;
 pub mod fences;
 pub mod live;
 pub mod model;
+pub mod monitor;
 pub mod replay;
 pub mod settings;
 pub mod store;

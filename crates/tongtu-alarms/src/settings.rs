@@ -213,39 +213,6 @@ pub fn validate(cfg: &RuleConfig) -> Vec<FieldError> {
     errors
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-
-    #[test]
-    fn defaults_are_valid_and_every_bad_field_is_named() {
-        assert!(validate(&RuleConfig::default()).is_empty());
-        let mut cfg = RuleConfig::default();
-        cfg.default_class.speed_limit_kmh = 5.0;
-        cfg.default_class.duplicate_time_m = 0.0;
-        cfg.night_end_min = 1440;
-        let coach = ClassRules {
-            fatigue_night_secs: 5 * 3600,
-            ..cfg.class("coach").clone()
-        };
-        cfg.regions
-            .insert("4417".into(), HashMap::from([("coach".to_string(), coach)]));
-        let fields: Vec<String> = validate(&cfg).into_iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            [
-                "night_end_min",
-                "default_class.speed_limit_kmh",
-                "default_class.duplicate_time_m",
-                "regions.4417",
-                "regions.4417.coach.fatigue_night_secs",
-            ]
-        );
-    }
-}
-
 /// Saves new parameters (bureau admin), audited with before and after.
 pub async fn save(
     db: &SqlitePool,
@@ -291,4 +258,37 @@ pub async fn save(
     .await?;
     tx.commit().await?;
     Ok(cfg.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_every_bad_field_is_named() {
+        assert!(validate(&RuleConfig::default()).is_empty());
+        let mut cfg = RuleConfig::default();
+        cfg.default_class.speed_limit_kmh = 5.0;
+        cfg.default_class.duplicate_time_m = 0.0;
+        cfg.night_end_min = 1440;
+        let coach = ClassRules {
+            fatigue_night_secs: 5 * 3600,
+            ..cfg.class("coach").clone()
+        };
+        cfg.regions
+            .insert("4417".into(), HashMap::from([("coach".to_string(), coach)]));
+        let fields: Vec<String> = validate(&cfg).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "night_end_min",
+                "default_class.speed_limit_kmh",
+                "default_class.duplicate_time_m",
+                "regions.4417",
+                "regions.4417.coach.fatigue_night_secs",
+            ]
+        );
+    }
 }

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, ServerSettings};
 
-use routes::{admin, alarms, auth, registry};
+use routes::{admin, alarms, auth, live, registry};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -75,6 +75,9 @@ pub fn router(state: AppState) -> Router {
             put(alarms::update_fence).delete(alarms::delete_fence),
         )
         .route("/api/v1/feed", get(alarms::feed))
+        .route("/api/v1/live/vehicles", get(live::vehicles))
+        .route("/api/v1/map/basemap", get(live::basemap))
+        .route("/api/v1/vehicles/{id}/track", get(live::track))
         .merge(registry::collection::<Enterprise>(upload))
         .merge(registry::collection::<Vehicle>(upload))
         .merge(registry::collection::<Driver>(upload))

@@ -285,6 +285,10 @@ pub fn document() -> OpenApi {
     doc.add::<tongtu_alarms::workflow::CloseInput>();
     doc.add::<tongtu_alarms::workflow::CaseInput>();
     doc.add::<crate::routes::alarms::ReplayRequest>();
+    doc.add::<tongtu_alarms::monitor::LiveSnapshot>();
+    doc.add::<tongtu_alarms::monitor::LiveCounts>();
+    doc.add::<tongtu_alarms::monitor::LiveVehicle>();
+    doc.add::<tongtu_alarms::monitor::LiveState>();
     let generic = |desc: &str| -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::Object)
@@ -503,7 +507,17 @@ pub fn document() -> OpenApi {
         (Delete, "/api/v1/geofences/{id}", "rules", "Delete a geofence", "rules.manage", None, None, "204", id.clone()),
         (Get, "/api/v1/feed", "alarms", "WebSocket: alarm changes {type:'alarm', event, alarm} (officers: own enterprise)", "alarm.read", None, None, "101", none.clone()),
     ];
-    let rows = rows.into_iter().chain(alarm_rows);
+    let live_rows: Vec<Row> = vec![
+        (Get, "/api/v1/live/vehicles", "live", "Every vehicle's latest fix and state (moving, stopped, offline, never), counts per state", "registry.read", None, Some("LiveSnapshot"), "200", none.clone()),
+        (Get, "/api/v1/map/basemap", "live", "GeoJSON of the offline basemap (roads, places)", "registry.read", None, None, "200", none.clone()),
+        (Get, "/api/v1/vehicles/{id}/track", "live", "A vehicle's track (≤ 7 days; ≤ 20,000 points, thinned beyond) as JSON, or a GPX/KML/CSV/GeoJSON download", "registry.read", None, None, "200", vec![
+            ("id", ParameterIn::Path, "vehicle id"),
+            ("from", ParameterIn::Query, "date (Beijing midnight) or RFC 3339; default today"),
+            ("to", ParameterIn::Query, "default now"),
+            ("format", ParameterIn::Query, "json (default) | gpx | kml | csv | geojson"),
+        ]),
+    ];
+    let rows = rows.into_iter().chain(alarm_rows).chain(live_rows);
     for (method, path, tag, summary, permission, body, response, status, params) in rows {
         doc.op(Op {
             method,

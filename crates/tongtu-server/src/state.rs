@@ -50,6 +50,10 @@ pub struct Supervision {
     pub tracks: Option<Arc<tongtu_track::TrackStore>>,
     pub downlink: Option<Arc<dyn tongtu_alarms::workflow::Downlink>>,
     pub rules: Option<tongtu_alarms::live::RulesHandle>,
+    /// Sessions and positions as they happen (the live map).
+    pub live: Option<Arc<tongtu_alarms::monitor::LiveHub>>,
+    /// GeoJSON of the offline basemap.
+    pub basemap: Option<Arc<Vec<u8>>>,
 }
 
 #[derive(Clone)]

@@ -15,7 +15,16 @@ pub struct Config {
     pub jt808: Jt808Config,
     pub track: TrackSection,
     pub rules: RulesSection,
+    pub map: MapSection,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapSection {
+    /// GeoJSON drawn as the console's offline basemap (roads, places, boundaries); default
+    /// `<data_dir>/basemap.geojson` when it exists (`tongtu demo` writes the demo city's).
+    pub basemap_geojson: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,6 +124,7 @@ impl Default for Config {
             jt808: Jt808Config::default(),
             track: TrackSection::default(),
             rules: RulesSection::default(),
+            map: MapSection::default(),
             log: LogConfig::default(),
         }
     }
@@ -232,6 +242,14 @@ impl Config {
             tick_every: std::time::Duration::from_secs(self.rules.tick_secs.max(1)),
             warmup: std::time::Duration::from_secs(self.rules.warmup_hours * 3600),
             ..Default::default()
+        }
+    }
+
+    /// The basemap file to serve, if any.
+    pub fn basemap_path(&self) -> Option<PathBuf> {
+        match &self.map.basemap_geojson {
+            Some(p) => Some(p.clone()),
+            None => Some(self.data_dir.join("basemap.geojson")).filter(|p| p.exists()),
         }
     }
 

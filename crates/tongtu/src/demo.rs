@@ -223,6 +223,37 @@ async fn seed_fences(pool: &sqlx::SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// The demo city's roads and places as the console's offline basemap (GeoJSON, [lon, lat]).
+fn write_basemap(path: &std::path::Path) -> Result<()> {
+    let world = tongtu_sim::world::World::demo();
+    let mut features = Vec::new();
+    for road in &world.roads {
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "geometry": {
+                "type": "LineString",
+                "coordinates": road.points.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>(),
+            },
+            "properties": {
+                "kind": "road",
+                "name": road.name,
+                "class": road.class,
+                "limit_kmh": road.limit_kmh,
+            },
+        }));
+    }
+    for place in &world.places {
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "geometry": { "type": "Point", "coordinates": [place.at.lon, place.at.lat] },
+            "properties": { "kind": "place", "name": place.name, "place_kind": place.kind },
+        }));
+    }
+    let doc = serde_json::json!({ "type": "FeatureCollection", "features": features });
+    std::fs::write(path, serde_json::to_vec(&doc)?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
     prepare_dir(&args.dir)?;
     cfg.data_dir = args.dir.clone();
@@ -232,6 +263,7 @@ pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
     let started = Instant::now();
     let officer_enterprise = seed(&pool, args.vehicles, args.seed).await?;
     seed_fences(&pool).await?;
+    write_basemap(&args.dir.join("basemap.geojson"))?;
     tracing::info!(
         vehicles = args.vehicles,
         elapsed_ms = started.elapsed().as_millis() as u64,

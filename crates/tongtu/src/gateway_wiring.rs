@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tongtu_alarms::live::{RulesMetrics, RulesService};
+use tongtu_alarms::monitor::LiveHub;
 use tongtu_alarms::workflow::{Downlink, DownlinkFailure, DownlinkFuture, TextAnswer};
 use tongtu_gateway::{
     DownlinkError, DownlinkReply, FeedEvent, Gateway, GatewayConfig, GatewayHandle, GatewayMetrics,
@@ -103,6 +104,7 @@ impl GatewayRuntime {
 pub async fn start_rules(
     cfg: &Config,
     gateway: &GatewayRuntime,
+    live: Arc<LiveHub>,
     pool: sqlx::SqlitePool,
     metrics_registry: &std::sync::Mutex<prometheus_client::registry::Registry>,
 ) -> Result<RulesService> {
@@ -112,9 +114,22 @@ pub async fn start_rules(
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
     tokio::spawn(async move {
         while let Some(ev) = feed.recv().await {
-            if let FeedEvent::Positions { positions, .. } = ev {
-                if tx.send(positions).await.is_err() {
-                    break;
+            match ev {
+                FeedEvent::Positions { vehicle, positions } => {
+                    live.publish(vehicle.enterprise_id, &positions);
+                    if tx.send(positions).await.is_err() {
+                        break;
+                    }
+                }
+                FeedEvent::Online { vehicle, .. } => {
+                    live.set_online(vehicle.enterprise_id, vehicle.vehicle_id)
+                }
+                // A replaced session's end follows the new session's start.
+                FeedEvent::Offline {
+                    reason: "replaced", ..
+                } => {}
+                FeedEvent::Offline { vehicle, .. } => {
+                    live.set_offline(vehicle.enterprise_id, vehicle.vehicle_id)
                 }
             }
         }

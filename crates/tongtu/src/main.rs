@@ -202,13 +202,28 @@ pub async fn serve_http(
         );
     }
     let mut state = tongtu_server::AppState::new(pool.clone(), cfg.server_settings());
+    let basemap = match cfg.basemap_path() {
+        Some(p) => Some(std::sync::Arc::new(
+            std::fs::read(&p).with_context(|| format!("reading the basemap {}", p.display()))?,
+        )),
+        None => None,
+    };
     let gateway = gateway_wiring::start(cfg, pool.clone(), &state.metrics.registry).await?;
-    let rules =
-        gateway_wiring::start_rules(cfg, &gateway, pool.clone(), &state.metrics.registry).await?;
+    let live = tongtu_alarms::monitor::LiveHub::new();
+    let rules = gateway_wiring::start_rules(
+        cfg,
+        &gateway,
+        live.clone(),
+        pool.clone(),
+        &state.metrics.registry,
+    )
+    .await?;
     state.supervision = tongtu_server::state::Supervision {
         tracks: Some(gateway.store()),
         downlink: Some(gateway_wiring::downlink(&gateway, pool.clone())),
         rules: Some(rules.handle()),
+        live: Some(live),
+        basemap,
     };
     on_ready(addr, gateway.local_addr());
     let served = tongtu_server::serve(listener, state, shutdown_signal()).await;

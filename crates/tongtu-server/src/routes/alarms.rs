@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tongtu_alarms::fences::{self, FenceInput, FenceRecord};
 use tongtu_alarms::live::AlarmUpdate;
+use tongtu_alarms::monitor::{self, LiveEvent};
 use tongtu_alarms::store::{self, AlarmQuery};
 use tongtu_alarms::workflow::{
     self, CaseInput, CaseQuery, CloseInput, EscalateInput, HandleInput, ReviewInput,
@@ -443,20 +444,88 @@ pub async fn feed(
         .clone()
         .ok_or_else(|| unavailable("the rules service"))?;
     let rx = rules.subscribe();
+    let live = st.supervision.live.as_ref().map(|h| h.subscribe());
     Ok(ws
         .max_message_size(4096)
-        .on_upgrade(move |socket| run_feed(socket, rx, p)))
+        .on_upgrade(move |socket| run_feed(socket, rx, live, p)))
 }
+
+/// Positions are sent at most once per vehicle per this interval (the newest wins), so a
+/// browser drawing thousands of vehicles is never flooded.
+const POSITION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn run_feed(
     mut socket: WebSocket,
     mut rx: tokio::sync::broadcast::Receiver<AlarmUpdate>,
+    live: Option<tokio::sync::broadcast::Receiver<LiveEvent>>,
     p: Principal,
 ) {
     use tokio::sync::broadcast::error::RecvError;
     let scope = p.enterprise_scope();
+    let mut live = live;
+    let mut pending: HashMap<u32, tongtu_track::Position> = HashMap::new();
+    let mut flush = tokio::time::interval(POSITION_INTERVAL);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let next_live = async {
+            match live.as_mut() {
+                Some(r) => r.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            ev = next_live => {
+                let text = match ev {
+                    Ok(ev) if scope.is_some_and(|e| e != ev.enterprise_id()) => continue,
+                    Ok(LiveEvent::Position { position, .. }) => {
+                        // Keep the newest fix per vehicle until the next flush.
+                        let newer = pending
+                            .get(&position.vehicle_id)
+                            .is_none_or(|old| old.device_time_ms <= position.device_time_ms);
+                        if newer {
+                            pending.insert(position.vehicle_id, position);
+                        }
+                        continue;
+                    }
+                    Ok(LiveEvent::Online { vehicle_id, .. }) => {
+                        json!({ "type": "online", "vehicle_id": vehicle_id }).to_string()
+                    }
+                    Ok(LiveEvent::Offline { vehicle_id, .. }) => {
+                        json!({ "type": "offline", "vehicle_id": vehicle_id }).to_string()
+                    }
+                    Err(RecvError::Lagged(n)) => json!({ "type": "lagged", "missed": n }).to_string(),
+                    Err(RecvError::Closed) => {
+                        live = None;
+                        continue;
+                    }
+                };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            _ = flush.tick(), if !pending.is_empty() => {
+                let mut failed = false;
+                for (_, p) in pending.drain() {
+                    let text = json!({
+                        "type": "position",
+                        "vehicle_id": p.vehicle_id,
+                        "lat": p.lat_deg(),
+                        "lon": p.lon_deg(),
+                        "speed_kmh": p.speed_kmh(),
+                        "direction": p.direction,
+                        "t": tongtu_alarms::model::ts(p.device_time_ms),
+                        "state": monitor::state_of(true, Some(&p)),
+                    })
+                    .to_string();
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        failed = true;
+                        break;
+                    }
+                }
+                if failed {
+                    break;
+                }
+            }
             update = rx.recv() => {
                 let text = match update {
                     Ok(u) => {

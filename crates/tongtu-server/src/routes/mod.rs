@@ -3,4 +3,5 @@
 pub mod admin;
 pub mod alarms;
 pub mod auth;
+pub mod live;
 pub mod registry;

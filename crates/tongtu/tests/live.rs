@@ -1,0 +1,272 @@
+//! Live monitoring through the real binary: the fleet snapshot with states, the WebSocket
+//! feed's positions (at most one per vehicle per second, own enterprise only) and session
+//! changes, a vehicle's track as JSON and as a GPX download, and the offline basemap.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use sqlx::Row;
+use tongtu_sim::terminal::{location, Terminal, TerminalConfig};
+
+use common::{get_json, login, start};
+
+struct Car {
+    phone: String,
+    terminal_id: String,
+    version: String,
+    plate: String,
+    plate_color: u8,
+    vehicle_id: i64,
+    enterprise_id: i64,
+}
+
+async fn cars(dir: &std::path::Path) -> Vec<Car> {
+    let url = format!("sqlite://{}?mode=ro", dir.join("tongtu.db").display());
+    let pool = sqlx::SqlitePool::connect(&url)
+        .await
+        .expect("open registry");
+    let rows = sqlx::query(
+        "SELECT t.phone, t.terminal_id, t.protocol_version, v.plate, v.plate_color, v.id, v.enterprise_id \
+         FROM terminals t JOIN vehicles v ON v.id = t.vehicle_id WHERE t.active = 1 ORDER BY t.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("terminals");
+    pool.close().await;
+    rows.iter()
+        .map(|r| Car {
+            phone: r.get(0),
+            terminal_id: r.get(1),
+            version: r.get(2),
+            plate: r.get(3),
+            plate_color: r.get::<i64, _>(4) as u8,
+            vehicle_id: r.get(5),
+            enterprise_id: r.get(6),
+        })
+        .collect()
+}
+
+async fn connect(addr: SocketAddr, c: &Car) -> Terminal {
+    let mut cfg = TerminalConfig::new(&c.phone).with_version_name(&c.version);
+    cfg.terminal_id = c.terminal_id.clone();
+    cfg.plate = c.plate.clone();
+    cfg.plate_color = c.plate_color;
+    let mut t = Terminal::connect(addr, cfg).await.expect("connect");
+    t.login(None).await.expect("login");
+    t
+}
+
+async fn report(t: &mut Terminal, lat: f64, kmh: f64, secs_ago: i64) {
+    let mut loc = location(
+        lat,
+        111.95,
+        kmh,
+        0,
+        Utc::now() - chrono::Duration::seconds(secs_ago),
+    );
+    loc.status |= 1;
+    let s = t.send_location(&loc).await.expect("send");
+    assert_eq!(t.wait_ack(s).await.expect("ack"), 0);
+}
+
+fn item(snap: &Value, vehicle_id: i64) -> Value {
+    snap["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|v| v["vehicle_id"] == vehicle_id)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
+    let s = start(30);
+    let addr: SocketAddr = s.jt808.parse().expect("gateway address");
+    let api = |p: &str| format!("{}/api/v1{p}", s.base);
+    let admin = login(&s, "admin").await;
+    let officer = login(&s, "officer").await;
+    let (_, me) = get_json(&officer, &api("/auth/me")).await;
+    let own = me["user"]["enterprise_id"]
+        .as_i64()
+        .expect("officer enterprise");
+    let all = cars(&s.dir).await;
+    let a = all
+        .iter()
+        .find(|c| c.enterprise_id == own)
+        .expect("own car");
+    let b = all
+        .iter()
+        .find(|c| c.enterprise_id != own)
+        .expect("other car");
+
+    // Before anything reports: every vehicle is "never".
+    let (st, snap) = get_json(&admin, &api("/live/vehicles")).await;
+    assert_eq!(st, 200, "{snap}");
+    assert_eq!(snap["counts"]["total"], 30);
+    assert_eq!(snap["counts"]["never"], 30, "{}", snap["counts"]);
+    let (_, mine) = get_json(&officer, &api("/live/vehicles")).await;
+    let items = mine["items"].as_array().expect("items");
+    assert!(!items.is_empty() && items.iter().all(|v| v["enterprise_id"] == own));
+
+    // The officer's feed.
+    let cookie = {
+        let r = reqwest::Client::new()
+            .post(api("/auth/login"))
+            .json(&json!({ "username": "officer", "password": common::PASSWORD }))
+            .send()
+            .await
+            .expect("login");
+        r.headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("cookie")
+            .to_string()
+    };
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("{}/api/v1/feed", s.base.replacen("http", "ws", 1)),
+    )
+    .expect("request");
+    req.headers_mut()
+        .insert("cookie", cookie.parse().expect("cookie"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("feed");
+
+    let mut ta = connect(addr, a).await;
+    let mut tb = connect(addr, b).await;
+    // Ten fixes of A within about a second, and B's.
+    for i in 0..10 {
+        report(&mut ta, 21.80 + 0.0002 * i as f64, 30.0, 20 - i).await;
+        report(&mut tb, 21.70, 30.0, 20 - i).await;
+    }
+    let started = Instant::now();
+    let (mut online_a, mut positions_a, mut last_lat) = (false, 0, 0.0);
+    while started.elapsed() < Duration::from_millis(2500) {
+        let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_millis(300), ws.next()).await
+        else {
+            continue;
+        };
+        let Ok(text) = msg.to_text() else { continue };
+        let v: Value = serde_json::from_str(text).expect("JSON");
+        assert_ne!(
+            v["vehicle_id"], b.vehicle_id,
+            "another enterprise's vehicle on the feed: {v}"
+        );
+        if v["vehicle_id"] == a.vehicle_id {
+            match v["type"].as_str() {
+                Some("online") => online_a = true,
+                Some("position") => {
+                    positions_a += 1;
+                    last_lat = v["lat"].as_f64().expect("lat");
+                    assert_eq!(v["state"], "moving", "{v}");
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(online_a, "no online message for A");
+    // 10 fixes sent; at most one per second reaches the browser, the newest.
+    assert!(
+        (1..=3).contains(&positions_a),
+        "{positions_a} position messages in 2.5 s"
+    );
+    assert!(
+        (last_lat - (21.80 + 0.0018)).abs() < 1e-6,
+        "not the newest fix: {last_lat}"
+    );
+
+    let (_, snap) = get_json(&admin, &api("/live/vehicles")).await;
+    let va = item(&snap, a.vehicle_id);
+    assert_eq!(
+        (va["state"].as_str(), va["online"].as_bool()),
+        (Some("moving"), Some(true)),
+        "{va}"
+    );
+    assert!(
+        (va["lat"].as_f64().expect("lat") - 21.8018).abs() < 1e-6,
+        "{va}"
+    );
+    assert_eq!(snap["counts"]["never"], 28, "{}", snap["counts"]);
+
+    // The track, as JSON and as a file; another enterprise's is not the officer's to read.
+    let (st, tr) = get_json(&officer, &api(&format!("/vehicles/{}/track", a.vehicle_id))).await;
+    assert_eq!(st, 200, "{tr}");
+    let pts = tr["points"].as_array().expect("points");
+    assert_eq!(pts.len(), 10, "{tr}");
+    assert!(pts
+        .windows(2)
+        .all(|w| w[0]["t"].as_str() <= w[1]["t"].as_str()));
+    let r = officer
+        .get(api(&format!("/vehicles/{}/track?format=gpx", a.vehicle_id)))
+        .send()
+        .await
+        .expect("gpx");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap_or("")
+        .contains(".gpx"));
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("<gpx") && body.matches("<trkpt").count() == 10,
+        "{body}"
+    );
+    assert_eq!(
+        get_json(&officer, &api(&format!("/vehicles/{}/track", b.vehicle_id)))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get_json(
+            &officer,
+            &api(&format!("/vehicles/{}/track?format=shp", a.vehicle_id))
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        get_json(
+            &officer,
+            &api(&format!(
+                "/vehicles/{}/track?from=2026-01-01&to=2026-02-01",
+                a.vehicle_id
+            ))
+        )
+        .await
+        .0,
+        400
+    );
+
+    // The demo's basemap: the city's roads and places.
+    let (st, map) = get_json(&officer, &api("/map/basemap")).await;
+    assert_eq!(st, 200);
+    let features = map["features"].as_array().expect("features");
+    assert!(
+        features
+            .iter()
+            .filter(|f| f["properties"]["kind"] == "road")
+            .count()
+            >= 10,
+        "{map}"
+    );
+
+    // A goes away: offline on the map and on the feed.
+    drop(ta);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, snap) = get_json(&admin, &api("/live/vehicles")).await;
+        if item(&snap, a.vehicle_id)["state"] == "offline" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "A never went offline");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(tb);
+}
