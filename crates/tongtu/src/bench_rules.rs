@@ -36,6 +36,13 @@ pub struct BenchRulesArgs {
 /// Replays a stored track store: times reading plus rules, and the rules alone.
 fn run_store(args: &BenchRulesArgs, dir: &std::path::Path, cfg: RuleConfig) -> Result<()> {
     let classes = ["coach", "charter_bus", "hazmat", "heavy_truck", "tractor"];
+    // A data directory (or `bench track --dir`) holds the store in `tracks/`.
+    let tracks = dir.join("tracks");
+    let dir = if tracks.join("segments").is_dir() {
+        tracks.as_path()
+    } else {
+        dir
+    };
     let store = tongtu_track::TrackStore::open_read_only(dir)
         .map_err(|e| anyhow::anyhow!("opening {}: {e}", dir.display()))?;
     let (from, to) = (0, i64::MAX / 2);
