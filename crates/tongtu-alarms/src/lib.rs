@@ -7,6 +7,7 @@
 //!
 //! Migrations 3000–3999 live here and share the registry's database.
 
+pub mod commands;
 pub mod error;
 pub mod fences;
 pub mod live;

@@ -52,7 +52,7 @@ pub enum DownlinkFailure {
 }
 
 impl DownlinkFailure {
-    fn code(&self) -> String {
+    pub fn code(&self) -> String {
         match self {
             DownlinkFailure::NoTerminal => "no_terminal".into(),
             DownlinkFailure::Offline => "offline".into(),
@@ -65,8 +65,20 @@ impl DownlinkFailure {
 pub type DownlinkFuture<'a> =
     Pin<Box<dyn Future<Output = std::result::Result<TextAnswer, DownlinkFailure>> + Send + 'a>>;
 
-/// Sends a JT/T 808 0x8300 text to a vehicle's terminal (implemented over the gateway by
-/// the binary; the workflow knows nothing of the protocol).
+/// A boxed future answering a downlink command.
+pub type CommandFuture<'a, T> =
+    Pin<Box<dyn Future<Output = std::result::Result<T, DownlinkFailure>> + Send + 'a>>;
+
+/// One terminal parameter as read back (id and value as text).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ParamEntry {
+    pub id: u32,
+    pub value: String,
+}
+
+/// Commands to a vehicle's terminal (implemented over the gateway by the binary; nothing
+/// here knows the protocol): a text to the driver (0x8300), a position query (0x8201),
+/// reading the parameters (0x8104).
 pub trait Downlink: Send + Sync {
     fn send_text<'a>(
         &'a self,
@@ -74,6 +86,34 @@ pub trait Downlink: Send + Sync {
         text: &'a str,
         requested_by: &'a str,
     ) -> DownlinkFuture<'a>;
+
+    fn query_location<'a>(
+        &'a self,
+        vehicle_id: i64,
+        requested_by: &'a str,
+    ) -> CommandFuture<'a, tongtu_track::Position>;
+
+    fn query_params<'a>(
+        &'a self,
+        vehicle_id: i64,
+        requested_by: &'a str,
+    ) -> CommandFuture<'a, Vec<ParamEntry>>;
+}
+
+/// The API error of a command that got no answer.
+pub fn failure_error(f: &DownlinkFailure) -> AlarmError {
+    match f {
+        DownlinkFailure::Timeout => {
+            AlarmError::TerminalTimeout("the terminal did not answer in time".into())
+        }
+        DownlinkFailure::NoTerminal => {
+            AlarmError::TerminalUnavailable("the vehicle has no active terminal".into())
+        }
+        DownlinkFailure::Offline => {
+            AlarmError::TerminalUnavailable("the terminal is not online".into())
+        }
+        DownlinkFailure::Other(m) => AlarmError::TerminalUnavailable(m.clone()),
+    }
 }
 
 /// What the officer did.
@@ -328,21 +368,7 @@ pub async fn handle(
                     a.code()
                 )),
             )),
-            Err(f) => Some((
-                f.code(),
-                match f {
-                    DownlinkFailure::Timeout => {
-                        AlarmError::TerminalTimeout("the terminal did not answer in time".into())
-                    }
-                    DownlinkFailure::NoTerminal => {
-                        AlarmError::TerminalUnavailable("the vehicle has no active terminal".into())
-                    }
-                    DownlinkFailure::Offline => {
-                        AlarmError::TerminalUnavailable("the terminal is not online".into())
-                    }
-                    DownlinkFailure::Other(m) => AlarmError::TerminalUnavailable(m.clone()),
-                },
-            )),
+            Err(f) => Some((f.code(), failure_error(f))),
         };
         if let Some((code, err)) = failed {
             // The attempt is part of the alarm's history even though the state stays.

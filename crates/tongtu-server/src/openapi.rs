@@ -289,6 +289,10 @@ pub fn document() -> OpenApi {
     doc.add::<tongtu_alarms::monitor::LiveCounts>();
     doc.add::<tongtu_alarms::monitor::LiveVehicle>();
     doc.add::<tongtu_alarms::monitor::LiveState>();
+    doc.add::<tongtu_alarms::monitor::TrackPoint>();
+    doc.add::<tongtu_alarms::commands::TextInput>();
+    doc.add::<tongtu_alarms::commands::CommandResult>();
+    doc.add::<tongtu_alarms::workflow::ParamEntry>();
     let generic = |desc: &str| -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::Object)
@@ -517,7 +521,16 @@ pub fn document() -> OpenApi {
             ("format", ParameterIn::Query, "json (default) | gpx | kml | csv | geojson"),
         ]),
     ];
-    let rows = rows.into_iter().chain(alarm_rows).chain(live_rows);
+    let command_rows: Vec<Row> = vec![
+        (Post, "/api/v1/vehicles/{id}/text", "live", "Text read out to the driver (JT/T 808 0x8300); 409 terminal_unavailable, 504 terminal_timeout; audited", "alarm.handle or alarm.supervise", Some("TextInput"), Some("CommandResult"), "200", id.clone()),
+        (Post, "/api/v1/vehicles/{id}/locate", "live", "Position query (0x8201); the answer is stored with the track; audited", "alarm.handle or alarm.supervise", None, Some("CommandResult"), "200", id.clone()),
+        (Post, "/api/v1/vehicles/{id}/params", "live", "Read the terminal's parameters (0x8104); audited", "alarm.handle or alarm.supervise", None, Some("CommandResult"), "200", id.clone()),
+    ];
+    let rows = rows
+        .into_iter()
+        .chain(alarm_rows)
+        .chain(live_rows)
+        .chain(command_rows);
     for (method, path, tag, summary, permission, body, response, status, params) in rows {
         doc.op(Op {
             method,

@@ -9,10 +9,13 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tongtu_alarms::live::{RulesMetrics, RulesService};
 use tongtu_alarms::monitor::LiveHub;
-use tongtu_alarms::workflow::{Downlink, DownlinkFailure, DownlinkFuture, TextAnswer};
+use tongtu_alarms::workflow::{
+    CommandFuture, Downlink, DownlinkFailure, DownlinkFuture, ParamEntry, TextAnswer,
+};
 use tongtu_gateway::{
     DownlinkError, DownlinkReply, FeedEvent, Gateway, GatewayConfig, GatewayHandle, GatewayMetrics,
 };
+use tongtu_jt808::msg::ParamValue;
 use tongtu_track::TrackStore;
 
 use crate::config::{Config, Jt808Config};
@@ -156,7 +159,77 @@ struct GatewayDownlink {
     pool: sqlx::SqlitePool,
 }
 
+impl GatewayDownlink {
+    async fn phone(&self, vehicle_id: i64) -> Result<String, DownlinkFailure> {
+        let phone: Option<String> =
+            sqlx::query_scalar("SELECT phone FROM terminals WHERE vehicle_id = $1 AND active = 1")
+                .bind(vehicle_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| DownlinkFailure::Other(e.to_string()))?;
+        phone.ok_or(DownlinkFailure::NoTerminal)
+    }
+}
+
+fn failure(e: DownlinkError) -> DownlinkFailure {
+    match e {
+        DownlinkError::Offline(_) | DownlinkError::SessionClosed => DownlinkFailure::Offline,
+        DownlinkError::Timeout(_) => DownlinkFailure::Timeout,
+        e => DownlinkFailure::Other(e.to_string()),
+    }
+}
+
+fn param_text(v: &ParamValue) -> String {
+    match v {
+        ParamValue::Byte(x) => x.to_string(),
+        ParamValue::Word(x) => x.to_string(),
+        ParamValue::Dword(x) => x.to_string(),
+        ParamValue::Text(t) => t.clone(),
+        ParamValue::Raw(b) => b.iter().map(|x| format!("{x:02X}")).collect(),
+    }
+}
+
 impl Downlink for GatewayDownlink {
+    fn query_location<'a>(
+        &'a self,
+        vehicle_id: i64,
+        requested_by: &'a str,
+    ) -> CommandFuture<'a, tongtu_track::Position> {
+        Box::pin(async move {
+            let phone = self.phone(vehicle_id).await?;
+            match self.handle.query_location(&phone, requested_by).await {
+                Ok(DownlinkReply::Location(p)) => Ok(p),
+                Ok(other) => Err(DownlinkFailure::Other(format!(
+                    "unexpected answer {other:?}"
+                ))),
+                Err(e) => Err(failure(e)),
+            }
+        })
+    }
+
+    fn query_params<'a>(
+        &'a self,
+        vehicle_id: i64,
+        requested_by: &'a str,
+    ) -> CommandFuture<'a, Vec<ParamEntry>> {
+        Box::pin(async move {
+            let phone = self.phone(vehicle_id).await?;
+            match self.handle.query_params(&phone, &[], requested_by).await {
+                Ok(DownlinkReply::Params(ps)) => Ok(ps
+                    .iter()
+                    .map(|p| ParamEntry {
+                        id: p.id,
+                        value: param_text(&p.value),
+                    })
+                    .collect()),
+                Ok(other) => Err(DownlinkFailure::Other(format!(
+                    "unexpected answer {other:?}"
+                ))),
+                Err(e) => Err(failure(e)),
+            }
+        })
+    }
+
     fn send_text<'a>(
         &'a self,
         vehicle_id: i64,
@@ -164,14 +237,7 @@ impl Downlink for GatewayDownlink {
         requested_by: &'a str,
     ) -> DownlinkFuture<'a> {
         Box::pin(async move {
-            let phone: Option<String> = sqlx::query_scalar(
-                "SELECT phone FROM terminals WHERE vehicle_id = $1 AND active = 1",
-            )
-            .bind(vehicle_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| DownlinkFailure::Other(e.to_string()))?;
-            let phone = phone.ok_or(DownlinkFailure::NoTerminal)?;
+            let phone = self.phone(vehicle_id).await?;
             // 0x08 TTS read-out | 0x04 terminal display: the driver hears it while driving.
             match self
                 .handle
@@ -183,11 +249,7 @@ impl Downlink for GatewayDownlink {
                 Ok(other) => Err(DownlinkFailure::Other(format!(
                     "unexpected answer {other:?}"
                 ))),
-                Err(DownlinkError::Offline(_)) | Err(DownlinkError::SessionClosed) => {
-                    Err(DownlinkFailure::Offline)
-                }
-                Err(DownlinkError::Timeout(_)) => Err(DownlinkFailure::Timeout),
-                Err(e) => Err(DownlinkFailure::Other(e.to_string())),
+                Err(e) => Err(failure(e)),
             }
         })
     }

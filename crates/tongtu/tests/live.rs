@@ -257,6 +257,79 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
         "{map}"
     );
 
+    // Commands from the vehicle detail: the terminal answers while the API waits.
+    let answering = tokio::spawn(async move {
+        let until = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < until {
+            ta.poll(Duration::from_millis(100))
+                .await
+                .expect("terminal connection");
+        }
+        ta
+    });
+    let viewer = login(&s, "viewer").await;
+    let text_url = api(&format!("/vehicles/{}/text", a.vehicle_id));
+    assert_eq!(
+        viewer
+            .post(&text_url)
+            .json(&json!({"text": "x"}))
+            .send()
+            .await
+            .expect("post")
+            .status(),
+        403
+    );
+    let r = officer
+        .post(api(&format!("/vehicles/{}/text", b.vehicle_id)))
+        .json(&json!({"text": "请减速"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 404, "another enterprise's vehicle");
+    let r = officer
+        .post(&text_url)
+        .json(&json!({"text": ""}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let r = officer
+        .post(&text_url)
+        .json(&json!({"text": "前方拥堵，请注意安全"}))
+        .send()
+        .await
+        .expect("post");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["terminal_result"], "accepted", "{v}");
+    let r = officer
+        .post(api(&format!("/vehicles/{}/locate", a.vehicle_id)))
+        .send()
+        .await
+        .expect("post");
+    let v: Value = r.json().await.expect("json");
+    assert!(
+        (v["position"]["lat"].as_f64().expect("lat") - 21.8018).abs() < 1e-6,
+        "{v}"
+    );
+    let r = officer
+        .post(api(&format!("/vehicles/{}/params", a.vehicle_id)))
+        .send()
+        .await
+        .expect("post");
+    let v: Value = r.json().await.expect("json");
+    assert!(v["params"].is_array(), "{v}");
+    let ta = answering.await.expect("terminal task");
+    let (_, audit) = get_json(&admin, &api("/audit?limit=50")).await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|x| x["action"].as_str())
+        .collect();
+    for want in ["terminal.text", "terminal.locate", "terminal.params"] {
+        assert!(actions.contains(&want), "audit lacks {want}: {actions:?}");
+    }
+
     // A goes away: offline on the map and on the feed.
     drop(ta);
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde_json::json;
+use tongtu_alarms::commands;
 use tongtu_alarms::monitor::{self, LiveSnapshot};
 use tongtu_registry::{record, Vehicle};
 use tongtu_track::export::{Exporter, Format};
@@ -163,4 +164,49 @@ pub async fn track(
             "轨迹读取失败 (reading the track failed)",
         )
     })
+}
+
+fn downlink(st: &AppState) -> ApiResult<std::sync::Arc<dyn tongtu_alarms::workflow::Downlink>> {
+    st.supervision.downlink.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the JT/T 808 gateway is not running on this server",
+        )
+    })
+}
+
+/// `POST /vehicles/{id}/text`: a text read out to the driver (0x8300).
+pub async fn text(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+    Path(id): Path<i64>,
+    crate::error::ApiJson(input): crate::error::ApiJson<commands::TextInput>,
+) -> ApiResult<Json<commands::CommandResult>> {
+    let dl = downlink(&st)?;
+    Ok(Json(
+        commands::text(&st.db, dl.as_ref(), &p, id, &input).await?,
+    ))
+}
+
+/// `POST /vehicles/{id}/locate`: where the terminal is now (0x8201).
+pub async fn locate(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<commands::CommandResult>> {
+    let dl = downlink(&st)?;
+    Ok(Json(commands::locate(&st.db, dl.as_ref(), &p, id).await?))
+}
+
+/// `POST /vehicles/{id}/params`: the terminal's parameters (0x8104).
+pub async fn params(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<commands::CommandResult>> {
+    let dl = downlink(&st)?;
+    Ok(Json(
+        commands::read_params(&st.db, dl.as_ref(), &p, id).await?,
+    ))
 }
