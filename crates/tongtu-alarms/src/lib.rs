@@ -9,6 +9,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod export;
 pub mod fences;
 pub mod live;
 pub mod model;

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/audit", get(admin::list_audit))
         .route("/api/v1/alarms", get(alarms::list))
         .route("/api/v1/alarms/stats", get(alarms::stats))
+        .route("/api/v1/alarms/export", get(alarms::export))
         .route("/api/v1/alarms/notifications", get(alarms::notifications))
         .route("/api/v1/alarms/{id}", get(alarms::get_one))
         .route("/api/v1/alarms/{id}/evidence", get(alarms::evidence))

@@ -492,6 +492,7 @@ pub fn document() -> OpenApi {
     let alarm_rows: Vec<Row> = vec![
         (Get, "/api/v1/alarms", "alarms", "Alarms, newest first (officers: own enterprise)", "alarm.read", None, Some("Page"), "200", alarm_filters.clone()),
         (Get, "/api/v1/alarms/stats", "alarms", "Alarm statistics by rule, state, enterprise, hour, day", "alarm.read", None, Some("Stats"), "200", alarm_filters),
+        (Get, "/api/v1/alarms/export", "alarms", "The filtered alarms (≤ 100,000) as an Excel workbook with Chinese headers", "alarm.read", None, None, "200", none.clone()),
         (Get, "/api/v1/alarms/notifications", "alarms", "What waits for the caller", "alarm.read", None, Some("Notifications"), "200", none.clone()),
         (Get, "/api/v1/alarms/{id}", "alarms", "An alarm with its history", "alarm.read", None, Some("AlarmDetail"), "200", id.clone()),
         (Get, "/api/v1/alarms/{id}/evidence", "alarms", "Evidence track (5 min around the alarm)", "alarm.read", None, Some("Evidence"), "200", id.clone()),

@@ -213,7 +213,10 @@ async fn alarms_are_raised_live_and_handled_through_the_workflow() {
         if let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
             if let Ok(text) = msg.to_text() {
                 let v: Value = serde_json::from_str(text).expect("feed JSON");
-                assert_eq!(v["type"], "alarm");
+                // The feed also carries the live map's positions and sessions.
+                if v["type"] != "alarm" {
+                    continue;
+                }
                 assert_eq!(
                     v["alarm"]["enterprise_id"], own,
                     "foreign alarm on the feed: {v}"
@@ -516,6 +519,31 @@ async fn alarms_are_raised_live_and_handled_through_the_workflow() {
     let (_, stats) = get_json(&admin, &api("/alarms/stats")).await;
     assert!(stats["total"].as_i64().expect("total") >= 2, "{stats}");
     assert_eq!(stats["by_hour"].as_array().expect("hours").len(), 24);
+
+    // The list as Excel: Chinese headers, the officer's rows only.
+    let bytes = officer
+        .get(api("/alarms/export"))
+        .send()
+        .await
+        .expect("export")
+        .bytes()
+        .await
+        .expect("body");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "告警明细").expect("sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[1][1], "车牌号");
+    let (_, mine) = get_json(&officer, &api("/alarms?limit=500")).await;
+    assert_eq!(
+        rows.len() - 2,
+        mine["total"].as_u64().expect("total") as usize
+    );
+    assert!(rows[2..].iter().all(|r| r[1] == a.plate), "{rows:?}");
+    assert!(rows[2..].iter().any(|r| r[4] == "紧急报警"), "{rows:?}");
 
     // Replay over the stored tracks finds what the live engine stored.
     let day = (Utc::now() + chrono::Duration::hours(8))

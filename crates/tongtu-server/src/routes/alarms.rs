@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -257,6 +257,59 @@ pub async fn to_case(
 ) -> ApiResult<(StatusCode, Json<Case>)> {
     let c = workflow::to_case(&st.db, &p, id, &input, now_ms()).await?;
     Ok((StatusCode::CREATED, Json(c)))
+}
+
+/// `GET /alarms/export`: the filtered list (newest first, up to 100,000) as Excel.
+pub async fn export(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<AlarmRead>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let mut q = alarm_query(&params)?;
+    q.limit = store::MAX_LIMIT;
+    q.cursor = None;
+    let now = now_ms();
+    let mut items = Vec::new();
+    loop {
+        let page = store::list(&st.db, &p, &q, now).await?;
+        items.extend(page.items);
+        match page.next_cursor {
+            Some(c) if items.len() < tongtu_alarms::export::MAX_EXPORT_ROWS => q.cursor = Some(c),
+            _ => break,
+        }
+    }
+    items.truncate(tongtu_alarms::export::MAX_EXPORT_ROWS);
+    let mut described: Vec<String> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !matches!(k.as_str(), "cursor" | "limit"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    described.sort();
+    let filters = if described.is_empty() {
+        "全部".to_string()
+    } else {
+        described.join("，")
+    };
+    let bytes =
+        tokio::task::spawn_blocking(move || tongtu_alarms::export::workbook(&items, &filters))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })??;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"alarms.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 pub async fn stats(
