@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { alarmsApi } from './mock-alarms.mjs'
+import { feedTick, liveApi, wsFrame } from './mock-live.mjs'
 
 const PORT = Number(process.env.PORT || 18080)
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
@@ -135,6 +136,10 @@ async function api(req, res, url) {
     })
     if (done !== false) return
   }
+  if (/^\/(live\/vehicles|map\/basemap|vehicles\/\d+\/track)$/.test(path)) {
+    const done = await liveApi({ path, url, user, res, send: (status, b) => send(res, status, b), fail: (status, code, message) => fail(res, status, code, message) })
+    if (done !== false) return
+  }
   if (path === '/regions') return list(res, db.regions, url)
   if (path === '/audit') return list(res, db.audit, url)
   if (path === '/tokens' && method === 'GET') return send(res, 200, { items: db.tokens, next_cursor: null, total: db.tokens.length })
@@ -238,7 +243,7 @@ http
       if (!res.headersSent) send(res, e?.code === 'ENOENT' ? 404 : 500, { error: { code: 'mock', message: String(e) } })
     }
   })
-  // `/api/v1/feed`: accept the WebSocket (signed-in users) and stay silent.
+  // `/api/v1/feed`: accept the WebSocket (signed-in users); positions of the mock fleet each second.
   .on('upgrade', (req, socket) => {
     const cookie = /tongtu_session=([^;]+)/.exec(req.headers.cookie || '')?.[1]
     const key = req.headers['sec-websocket-key']
@@ -248,7 +253,14 @@ http
     }
     const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64')
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+    const user = sessions.get(cookie)
+    const timer = setInterval(() => {
+      for (const { enterprise_id, msg } of feedTick()) {
+        if (!user.enterprise_id || user.enterprise_id === enterprise_id) socket.write(wsFrame(JSON.stringify(msg)))
+      }
+    }, 1000)
     socket.on('data', () => {})
-    socket.on('error', () => {})
+    socket.on('close', () => clearInterval(timer))
+    socket.on('error', () => clearInterval(timer))
   })
   .listen(PORT, '127.0.0.1', () => console.log(`mock backend on http://127.0.0.1:${PORT}`))

@@ -141,7 +141,7 @@ pub async fn save(
     };
     let json =
         serde_json::to_string(&rec.fence).map_err(|e| AlarmError::Internal(e.to_string()))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let id: i64 = match id {
         Some(id) => {
             sqlx::query(
@@ -194,7 +194,7 @@ pub async fn save(
 pub async fn delete(db: &SqlitePool, p: &Principal, id: i64) -> Result<()> {
     require(p)?;
     let before = get(db, id).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("DELETE FROM geofences WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

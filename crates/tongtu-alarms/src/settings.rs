@@ -232,7 +232,7 @@ pub async fn save(
     }
     let before = load(db).await?;
     let json = serde_json::to_string(cfg).map_err(|e| AlarmError::Internal(e.to_string()))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query(
         "INSERT INTO rule_settings (id, config_json, updated_ms, updated_by) VALUES (1, $1, $2, $3) \
          ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, \

@@ -41,7 +41,9 @@ pub async fn persist(db: &SqlitePool, events: &[Event], now_ms: i64) -> Result<P
     if events.is_empty() {
         return Ok(out);
     }
-    let mut tx = db.begin().await?;
+    // IMMEDIATE: take the write lock up front. A deferred transaction that reads first fails
+    // with SQLITE_BUSY_SNAPSHOT when another writer commits meanwhile (busy_timeout can't help).
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     for ev in events {
         let (a, closed) = match ev {
             Event::Opened(a) => (a, false),

@@ -261,7 +261,7 @@ async fn transition(
     summary: String,
     now_ms: i64,
 ) -> Result<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let before: Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT state, deadline_ms FROM alarms WHERE id = $1")
             .bind(alarm_id)
@@ -628,7 +628,7 @@ pub async fn to_case(
     };
     let violation = violation_of(&alarm.rule);
     let year = (ts(now_ms + BEIJING_OFFSET_MS)).format("%Y").to_string();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let prefix = format!("YZ-{year}-");
     let seq: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE substr(case_no, 1, length($1)) = $1")

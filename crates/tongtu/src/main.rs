@@ -165,24 +165,48 @@ async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
     Ok(pool)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled, so a signal sent right after the server says it is ready
+/// (a service manager, a test) is never lost to the default action.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = signals;
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            tokio::select! { _ = term => {}, _ = int => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
+    }
 }
 
 /// Binds the HTTP listener and serves until a shutdown signal.
@@ -225,8 +249,9 @@ pub async fn serve_http(
         live: Some(live),
         basemap,
     };
+    let shutdown = shutdown_signal();
     on_ready(addr, gateway.local_addr());
-    let served = tongtu_server::serve(listener, state, shutdown_signal()).await;
+    let served = tongtu_server::serve(listener, state, shutdown).await;
     // HTTP has drained; the rules service stores what it raised, then the gateway acks what
     // is durable and the track store closes.
     rules.stop().await;

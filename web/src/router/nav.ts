@@ -21,6 +21,8 @@ export const nav: NavGroup[] = [
     key: 'supervision',
     label: 'menu.supervision',
     items: [
+      { path: '/live', label: 'menu.live', testid: 'menu-live', permission: 'registry.read' },
+      { path: '/playback', label: 'menu.playback', testid: 'menu-playback', permission: 'registry.read' },
       { path: '/alarms', label: 'menu.alarms', testid: 'menu-alarms', permission: 'alarm.read' },
       { path: '/alarms/stats', label: 'menu.alarmStats', testid: 'menu-alarm-stats', permission: 'alarm.read' },
       { path: '/cases', label: 'menu.cases', testid: 'menu-cases', permission: 'alarm.read' },
