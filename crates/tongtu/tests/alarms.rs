@@ -12,56 +12,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use sqlx::Row;
 use tongtu_jt808::msg::Message;
-use tongtu_sim::terminal::{location, Terminal, TerminalConfig};
+use tongtu_sim::terminal::{location, Terminal};
 
-use common::{get_json, login, start};
-
-struct Car {
-    phone: String,
-    terminal_id: String,
-    version: String,
-    plate: String,
-    plate_color: u8,
-    enterprise_id: i64,
-}
-
-async fn cars(dir: &std::path::Path) -> Vec<Car> {
-    let url = format!("sqlite://{}?mode=ro", dir.join("tongtu.db").display());
-    let pool = sqlx::SqlitePool::connect(&url)
-        .await
-        .expect("open registry");
-    let rows = sqlx::query(
-        "SELECT t.phone, t.terminal_id, t.protocol_version, v.plate, v.plate_color, v.enterprise_id \
-         FROM terminals t JOIN vehicles v ON v.id = t.vehicle_id WHERE t.active = 1 ORDER BY t.id",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("terminals");
-    pool.close().await;
-    rows.iter()
-        .map(|r| Car {
-            phone: r.get("phone"),
-            terminal_id: r.get("terminal_id"),
-            version: r.get("protocol_version"),
-            plate: r.get("plate"),
-            plate_color: r.get::<i64, _>("plate_color") as u8,
-            enterprise_id: r.get("enterprise_id"),
-        })
-        .collect()
-}
-
-async fn connect(addr: SocketAddr, c: &Car) -> Terminal {
-    let mut cfg = TerminalConfig::new(&c.phone).with_version_name(&c.version);
-    cfg.terminal_id = c.terminal_id.clone();
-    cfg.plate = c.plate.clone();
-    cfg.plate_color = c.plate_color;
-    cfg.timeout = Duration::from_secs(10);
-    let mut t = Terminal::connect(addr, cfg).await.expect("connect");
-    t.login(None).await.expect("login");
-    t
-}
+use common::{cars, connect, get_json, login, start};
 
 /// Sends a fix `secs_ago` seconds old with `alarm` bits; waits for the platform's ack.
 async fn report(t: &mut Terminal, lat: f64, lon: f64, kmh: f64, alarm: u32, secs_ago: i64) {
@@ -123,7 +77,7 @@ async fn alarms_are_raised_live_and_handled_through_the_workflow() {
     let own = me["user"]["enterprise_id"]
         .as_i64()
         .expect("officer enterprise");
-    let all = cars(&s.dir).await;
+    let all = cars(&s, &admin).await;
     let a = all
         .iter()
         .find(|c| c.enterprise_id == own)
@@ -744,7 +698,8 @@ fn serve(dir: &std::path::Path) -> (std::process::Child, String, String) {
 async fn alarms_survive_kill_9_and_the_warm_up_adds_no_duplicates() {
     let mut s = start(10);
     let addr: SocketAddr = s.jt808.parse().expect("gateway address");
-    let car = cars(&s.dir).await.into_iter().next().expect("a car");
+    let admin = login(&s, "admin").await;
+    let car = cars(&s, &admin).await.into_iter().next().expect("a car");
     let mut t = connect(addr, &car).await;
     for i in 0..7 {
         report(

@@ -17,61 +17,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::Value;
-use tongtu_sim::terminal::{location, Terminal, TerminalConfig};
+use tongtu_sim::terminal::{location, Terminal};
 
-use common::{get_json, login, start, Server, PASSWORD};
+use common::{cars, connect, get_json, login, start, PASSWORD};
 
 fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     p.exists().then_some(p)
-}
-
-/// A registered terminal bound to a vehicle, as the registry API lists it.
-struct Car {
-    phone: String,
-    terminal_id: String,
-    version: String,
-    plate: String,
-    plate_color: u8,
-    enterprise_id: i64,
-}
-
-/// Active terminals bound to vehicles that `c` may see (officers: their enterprise only).
-async fn cars(s: &Server, c: &reqwest::Client) -> Vec<Car> {
-    let (st, page) = get_json(c, &format!("{}/api/v1/terminals?limit=200", s.base)).await;
-    assert_eq!(st, 200, "{page}");
-    let mut out = Vec::new();
-    for t in page["items"].as_array().expect("terminal items") {
-        let (Some(vid), true) = (t["vehicle_id"].as_i64(), t["active"] == true) else {
-            continue;
-        };
-        let (st, v) = get_json(c, &format!("{}/api/v1/vehicles/{vid}", s.base)).await;
-        assert_eq!(st, 200, "{v}");
-        out.push(Car {
-            phone: t["phone"].as_str().expect("phone").to_string(),
-            terminal_id: t["terminal_id"].as_str().unwrap_or_default().to_string(),
-            version: t["protocol_version"].as_str().unwrap_or("2013").to_string(),
-            plate: v["plate"].as_str().expect("plate").to_string(),
-            plate_color: v["plate_color"].as_u64().expect("plate colour") as u8,
-            enterprise_id: t["enterprise_id"].as_i64().expect("enterprise"),
-        });
-    }
-    out
-}
-
-/// Registers (the registry knows the terminal), receives the auth code and authenticates,
-/// the way the demo fleet's terminals do.
-async fn connect(addr: SocketAddr, c: &Car) -> Terminal {
-    let mut cfg = TerminalConfig::new(&c.phone).with_version_name(&c.version);
-    cfg.terminal_id = c.terminal_id.clone();
-    cfg.plate = c.plate.clone();
-    cfg.plate_color = c.plate_color;
-    cfg.timeout = Duration::from_secs(10);
-    let mut t = Terminal::connect(addr, cfg)
-        .await
-        .expect("connect to the gateway");
-    t.login(None).await.expect("register and authenticate");
-    t
 }
 
 /// A fix `secs_ago` seconds old with the alarm bits `alarm`, acknowledged by the platform.

@@ -10,56 +10,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use sqlx::Row;
-use tongtu_sim::terminal::{location, Terminal, TerminalConfig};
+use tongtu_sim::terminal::{location, Terminal};
 
-use common::{get_json, login, start};
-
-struct Car {
-    phone: String,
-    terminal_id: String,
-    version: String,
-    plate: String,
-    plate_color: u8,
-    vehicle_id: i64,
-    enterprise_id: i64,
-}
-
-async fn cars(dir: &std::path::Path) -> Vec<Car> {
-    let url = format!("sqlite://{}?mode=ro", dir.join("tongtu.db").display());
-    let pool = sqlx::SqlitePool::connect(&url)
-        .await
-        .expect("open registry");
-    let rows = sqlx::query(
-        "SELECT t.phone, t.terminal_id, t.protocol_version, v.plate, v.plate_color, v.id, v.enterprise_id \
-         FROM terminals t JOIN vehicles v ON v.id = t.vehicle_id WHERE t.active = 1 ORDER BY t.id",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("terminals");
-    pool.close().await;
-    rows.iter()
-        .map(|r| Car {
-            phone: r.get(0),
-            terminal_id: r.get(1),
-            version: r.get(2),
-            plate: r.get(3),
-            plate_color: r.get::<i64, _>(4) as u8,
-            vehicle_id: r.get(5),
-            enterprise_id: r.get(6),
-        })
-        .collect()
-}
-
-async fn connect(addr: SocketAddr, c: &Car) -> Terminal {
-    let mut cfg = TerminalConfig::new(&c.phone).with_version_name(&c.version);
-    cfg.terminal_id = c.terminal_id.clone();
-    cfg.plate = c.plate.clone();
-    cfg.plate_color = c.plate_color;
-    let mut t = Terminal::connect(addr, cfg).await.expect("connect");
-    t.login(None).await.expect("login");
-    t
-}
+use common::{cars, connect, get_json, login, start};
 
 async fn report(t: &mut Terminal, lat: f64, kmh: f64, secs_ago: i64) {
     let mut loc = location(
@@ -95,7 +48,7 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
     let own = me["user"]["enterprise_id"]
         .as_i64()
         .expect("officer enterprise");
-    let all = cars(&s.dir).await;
+    let all = cars(&s, &admin).await;
     let a = all
         .iter()
         .find(|c| c.enterprise_id == own)

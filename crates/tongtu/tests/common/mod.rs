@@ -137,3 +137,52 @@ pub fn vin_for(serial: u32) -> String {
     v.replace_range(8..9, &c.to_string());
     v
 }
+
+/// A registered terminal bound to a vehicle, as the registry API lists it.
+pub struct Car {
+    pub phone: String,
+    pub terminal_id: String,
+    pub version: String,
+    pub plate: String,
+    pub plate_color: u8,
+    pub vehicle_id: i64,
+    pub enterprise_id: i64,
+}
+
+/// Active terminals bound to vehicles that `c` may see (officers: their enterprise only).
+pub async fn cars(s: &Server, c: &reqwest::Client) -> Vec<Car> {
+    let (st, page) = get_json(c, &format!("{}/api/v1/terminals?limit=200", s.base)).await;
+    assert_eq!(st, 200, "{page}");
+    let mut out = Vec::new();
+    for t in page["items"].as_array().expect("terminal items") {
+        let (Some(vid), true) = (t["vehicle_id"].as_i64(), t["active"] == true) else {
+            continue;
+        };
+        let (st, v) = get_json(c, &format!("{}/api/v1/vehicles/{vid}", s.base)).await;
+        assert_eq!(st, 200, "{v}");
+        out.push(Car {
+            phone: t["phone"].as_str().expect("phone").to_string(),
+            terminal_id: t["terminal_id"].as_str().unwrap_or_default().to_string(),
+            version: t["protocol_version"].as_str().unwrap_or("2013").to_string(),
+            plate: v["plate"].as_str().expect("plate").to_string(),
+            plate_color: v["plate_color"].as_u64().expect("plate colour") as u8,
+            vehicle_id: vid,
+            enterprise_id: t["enterprise_id"].as_i64().expect("enterprise"),
+        });
+    }
+    out
+}
+
+/// A real JT/T 808 terminal (the simulator's client) for `c`, registered and authenticated.
+pub async fn connect(addr: std::net::SocketAddr, c: &Car) -> tongtu_sim::terminal::Terminal {
+    let mut cfg = tongtu_sim::terminal::TerminalConfig::new(&c.phone).with_version_name(&c.version);
+    cfg.terminal_id = c.terminal_id.clone();
+    cfg.plate = c.plate.clone();
+    cfg.plate_color = c.plate_color;
+    cfg.timeout = Duration::from_secs(10);
+    let mut t = tongtu_sim::terminal::Terminal::connect(addr, cfg)
+        .await
+        .expect("connect to the gateway");
+    t.login(None).await.expect("register and authenticate");
+    t
+}
