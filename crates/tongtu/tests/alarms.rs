@@ -89,29 +89,7 @@ async fn alarms_are_raised_live_and_handled_through_the_workflow() {
     let api = |p: &str| format!("{}/api/v1{p}", s.base);
 
     // The live feed, as the officer's console sees it.
-    let cookie = {
-        let r = reqwest::Client::new()
-            .post(api("/auth/login"))
-            .json(&json!({ "username": "officer", "password": common::PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        r.headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("session cookie")
-            .to_string()
-    };
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-        format!("{}/api/v1/feed", s.base.replacen("http", "ws", 1)),
-    )
-    .expect("ws request");
-    req.headers_mut()
-        .insert("cookie", cookie.parse().expect("cookie header"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("websocket feed");
+    let mut ws = common::feed(&s, "officer").await;
 
     // A: the emergency button (bit 0) pressed, then released.
     let mut ta = connect(addr, a).await;

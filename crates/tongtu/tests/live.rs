@@ -68,27 +68,7 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
     assert!(!items.is_empty() && items.iter().all(|v| v["enterprise_id"] == own));
 
     // The officer's feed.
-    let cookie = {
-        let r = reqwest::Client::new()
-            .post(api("/auth/login"))
-            .json(&json!({ "username": "officer", "password": common::PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        r.headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("cookie")
-            .to_string()
-    };
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
-        format!("{}/api/v1/feed", s.base.replacen("http", "ws", 1)),
-    )
-    .expect("request");
-    req.headers_mut()
-        .insert("cookie", cookie.parse().expect("cookie"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("feed");
+    let mut ws = common::feed(&s, "officer").await;
 
     let mut ta = connect(addr, a).await;
     let mut tb = connect(addr, b).await;

@@ -186,3 +186,33 @@ pub async fn connect(addr: std::net::SocketAddr, c: &Car) -> tongtu_sim::termina
     t.login(None).await.expect("register and authenticate");
     t
 }
+
+/// The console's WebSocket feed (`/api/v1/feed`) as `user` sees it.
+pub async fn feed(
+    s: &Server,
+    user: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", s.base))
+        .json(&serde_json::json!({ "username": user, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("{}/api/v1/feed", s.base.replacen("http", "ws", 1)),
+    )
+    .expect("ws request");
+    req.headers_mut()
+        .insert("cookie", cookie.parse().expect("cookie header"));
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket feed")
+        .0
+}
