@@ -8,6 +8,7 @@
 //! Migrations 3000–3999 live here and share the registry's database.
 
 pub mod commands;
+pub mod dashboard;
 pub mod error;
 pub mod export;
 pub mod fences;
@@ -15,6 +16,7 @@ pub mod live;
 pub mod model;
 pub mod monitor;
 pub mod replay;
+pub mod roads;
 pub mod settings;
 pub mod store;
 pub mod workflow;

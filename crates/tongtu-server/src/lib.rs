@@ -77,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/feed", get(alarms::feed))
         .route("/api/v1/live/vehicles", get(live::vehicles))
+        .route("/api/v1/live/vehicles/{id}", get(live::card))
+        .route("/api/v1/dashboard/today", get(live::dashboard))
         .route("/api/v1/map/basemap", get(live::basemap))
         .route("/api/v1/vehicles/{id}/track", get(live::track))
         .route("/api/v1/vehicles/{id}/text", post(live::text))

@@ -54,6 +54,8 @@ pub struct Supervision {
     pub live: Option<Arc<tongtu_alarms::monitor::LiveHub>>,
     /// GeoJSON of the offline basemap.
     pub basemap: Option<Arc<Vec<u8>>>,
+    /// Named roads and places of the basemap ("where is it" on the vehicle card).
+    pub roads: Option<Arc<tongtu_alarms::roads::RoadIndex>>,
 }
 
 #[derive(Clone)]

@@ -232,6 +232,14 @@ pub async fn serve_http(
         )),
         None => None,
     };
+    // A basemap that is not GeoJSON is a configuration error worth stopping for; one without
+    // named roads only leaves the card without a road name.
+    let roads = match &basemap {
+        Some(b) => Some(std::sync::Arc::new(
+            tongtu_alarms::roads::RoadIndex::from_geojson(b).context("reading the basemap")?,
+        )),
+        None => None,
+    };
     let gateway = gateway_wiring::start(cfg, pool.clone(), &state.metrics.registry).await?;
     let live = tongtu_alarms::monitor::LiveHub::new();
     let rules = gateway_wiring::start_rules(
@@ -247,6 +255,7 @@ pub async fn serve_http(
         downlink: Some(gateway_wiring::downlink(&gateway, pool.clone())),
         rules: Some(rules.handle()),
         live: Some(live),
+        roads,
         basemap,
     };
     let shutdown = shutdown_signal();

@@ -267,6 +267,99 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
         assert!(actions.contains(&want), "audit lacks {want}: {actions:?}");
     }
 
+    // The vehicle card: registry, terminal, latest fix, today's mileage (9 steps of 0.0002°
+    // of latitude = 200.1 m; the position query's answer is the same place).
+    let card_url = api(&format!("/live/vehicles/{}", a.vehicle_id));
+    let (st, card) = get_json(&officer, &card_url).await;
+    assert_eq!(st, 200, "{card}");
+    assert_eq!(card["vehicle"]["plate"], a.plate.as_str());
+    assert!(
+        card["terminal"]["phone"]
+            .as_str()
+            .is_some_and(|p| !p.is_empty()),
+        "{card}"
+    );
+    assert!(
+        (card["fix"]["lat"].as_f64().expect("lat") - 21.8018).abs() < 1e-6,
+        "{card}"
+    );
+    let today = &card["today"];
+    assert!(
+        today["positions"]
+            .as_u64()
+            .is_some_and(|n| (10..=11).contains(&n)),
+        "{today}"
+    );
+    // The simulated odometer stands still, so the fixes give the mileage.
+    assert_eq!(today["odometer_km"], 0.0, "{today}");
+    assert_eq!(today["mileage_source"], "gnss", "{today}");
+    let km = today["mileage_km"].as_f64().expect("mileage");
+    assert!((km - 0.2001).abs() < 0.002, "{today}");
+    assert_eq!(
+        get_json(&officer, &api(&format!("/live/vehicles/{}", b.vehicle_id)))
+            .await
+            .0,
+        404
+    );
+    // On a road of the basemap: the card names it.
+    let road = features
+        .iter()
+        .find(|f| f["properties"]["kind"] == "road")
+        .expect("a road");
+    let c = road["geometry"]["coordinates"]
+        .as_array()
+        .expect("coordinates");
+    let at = |i: usize, k: usize| c[i][k].as_f64().expect("coordinate");
+    let (lon, lat) = ((at(0, 0) + at(1, 0)) / 2.0, (at(0, 1) + at(1, 1)) / 2.0);
+    let mut loc = location(lat, lon, 40.0, 0, Utc::now());
+    loc.status |= 1;
+    let mut ta = ta;
+    let sq = ta.send_location(&loc).await.expect("send");
+    assert_eq!(ta.wait_ack(sq).await.expect("ack"), 0);
+    let (_, card) = get_json(&officer, &card_url).await;
+    assert_eq!(
+        card["location"]["road"], road["properties"]["name"],
+        "{card}"
+    );
+    assert!(
+        card["location"]["road_distance_m"]
+            .as_f64()
+            .expect("distance")
+            < 5.0
+    );
+
+    // Today's overview: the officer's is their enterprise's part of the bureau's.
+    let (st, dash) = get_json(&admin, &api("/dashboard/today")).await;
+    assert_eq!(st, 200, "{dash}");
+    assert_eq!(dash["counts"]["total"], 30, "{dash}");
+    let by_class = dash["by_class"].as_array().expect("by_class");
+    let sum: u64 = by_class
+        .iter()
+        .map(|c| c["total"].as_u64().expect("total"))
+        .sum();
+    assert_eq!(sum, 30, "{dash}");
+    assert!(dash["online"].as_u64().expect("online") >= 2, "{dash}");
+    let (_, mine) = get_json(&officer, &api("/dashboard/today")).await;
+    let all_total = dash["positions_per_minute"]["total"]
+        .as_u64()
+        .expect("total");
+    let own_total = mine["positions_per_minute"]["total"]
+        .as_u64()
+        .expect("total");
+    // A's 10 fixes, its position answer and the road fix; B's 10 are not the officer's.
+    assert!(
+        (11..=12).contains(&own_total),
+        "{}",
+        mine["positions_per_minute"]
+    );
+    assert!(all_total >= own_total + 10, "{all_total} vs {own_total}");
+    assert!(mine["counts"]["total"].as_u64().expect("total") < 30);
+    assert!(mine["top_enterprises"]
+        .as_array()
+        .expect("top")
+        .iter()
+        .all(|e| e["enterprise_id"] == own));
+
     // A goes away: offline on the map and on the feed.
     drop(ta);
     let deadline = Instant::now() + Duration::from_secs(10);

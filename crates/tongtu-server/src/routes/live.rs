@@ -39,6 +39,41 @@ pub async fn vehicles(
     Ok(Json(snap))
 }
 
+/// `GET /live/vehicles/{id}`: the vehicle card.
+pub async fn card(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<monitor::VehicleCard>> {
+    let card = monitor::vehicle_card(
+        &st.db,
+        &p,
+        st.supervision.tracks.as_deref(),
+        st.supervision.live.as_deref(),
+        st.supervision.roads.as_deref(),
+        id,
+        now_ms(),
+    )
+    .await?;
+    Ok(Json(card))
+}
+
+/// `GET /dashboard/today`: the overview of today.
+pub async fn dashboard(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+) -> ApiResult<Json<tongtu_alarms::dashboard::Dashboard>> {
+    let d = tongtu_alarms::dashboard::today(
+        &st.db,
+        &p,
+        st.supervision.tracks.as_deref(),
+        st.supervision.live.as_deref(),
+        now_ms(),
+    )
+    .await?;
+    Ok(Json(d))
+}
+
 /// The operator's GeoJSON (roads, places, boundaries) for the offline basemap; an empty
 /// collection when none is configured.
 pub async fn basemap(State(st): State<AppState>, Authz(..): Authz<RegistryRead>) -> Response {
