@@ -5,7 +5,9 @@
 // vehicle $MOVE_VEHICLE_ID changes coordinates after the test moves it (the script prints
 // `READY-TO-MOVE <lon> <lat>` and waits; the caller then sends the new position). Then it opens
 // 轨迹回放 for that vehicle (the 轨迹回放 button of its detail card), presses play and checks the
-// marker moves and a table row is highlighted. Every request to another origin than $BASE_URL
+// marker moves and a table row is highlighted. Before the map: 今日概览 (the first screen after
+// sign-in) must show the same online count; on the card: today's mileage and a position query
+// (0x8201) answered by the terminal. Every request to another origin than $BASE_URL
 // is aborted and fails the test (the console must work with no outside network). Also fails
 // on console errors of the page.
 //
@@ -32,6 +34,8 @@ async function main() {
   const moveId = Number(env('MOVE_VEHICLE_ID'))
   const shotLive = process.env.SCREENSHOT_LIVE || ''
   const shotPlayback = process.env.SCREENSHOT_PLAYBACK || ''
+  const shotDashboard = process.env.SCREENSHOT_DASHBOARD || ''
+  const shotCard = process.env.SCREENSHOT_CARD || ''
 
   const browser = await launchBrowser()
   const consoleErrors = []
@@ -59,6 +63,27 @@ async function main() {
     page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`))
 
     await signIn(page, base, username, password)
+    // 0. The first screen is 今日概览: its online figure is the user's, as the API says.
+    await page.waitForURL(/#\/dashboard(\?|$)/)
+    const dashOnline = page.locator(tid('dash-online'))
+    await dashOnline.waitFor({ state: 'visible' })
+    if (expectOnline !== undefined) {
+      try {
+        await page.waitForFunction(
+          ([sel, want]) => document.querySelector(sel)?.textContent?.trim() === want,
+          [tid('dash-online'), String(expectOnline)],
+          { timeout: 5000 },
+        )
+      } catch {
+        throw new Error(`今日概览 shows ${await dashOnline.textContent()} online, /live/vehicles reports ${expectOnline}`)
+      }
+    }
+    await page.locator(`${tid('dash-by-class')} canvas`).first().waitFor({ state: 'visible' })
+    if (shotDashboard) {
+      await page.waitForTimeout(800)
+      await page.screenshot({ path: shotDashboard })
+    }
+
     const menu = page.locator(tid('menu-live'))
     await menu.waitFor({ state: 'visible' })
     await menu.click()
@@ -129,6 +154,21 @@ async function main() {
       await page.locator(tid('live-search')).press('Enter')
     }
     await page.locator(tid('live-detail')).waitFor({ state: 'visible' })
+    // Its card: today's mileage, then a position query the terminal answers.
+    await page.locator(tid('card-mileage')).waitFor({ state: 'visible' })
+    const mileage = (await page.locator(tid('card-mileage')).textContent())?.trim() ?? ''
+    if (!/\d+\.\d km/.test(mileage)) throw new Error(`today's mileage on the card reads "${mileage}"`)
+    await page.locator(tid('card-locate')).click()
+    try {
+      await page.locator(`${tid('card-answer')}[data-kind="locate"][data-result="accepted"]`).waitFor({ state: 'visible' })
+    } catch {
+      const msg = await page.locator('.el-message').first().textContent().catch(() => '')
+      throw new Error(`no accepted answer to the position query on the card${msg ? `: ${msg}` : ''}`)
+    }
+    if (shotCard) {
+      await page.waitForTimeout(500)
+      await page.screenshot({ path: shotCard })
+    }
     await page.locator(tid('live-detail-playback')).click()
     await page.waitForURL(/#\/playback\?/)
     await page.locator(`${tid('playback-map')} canvas`).first().waitFor({ state: 'visible' })

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Screenshots of 实时监控 and 轨迹回放 for docs/screenshots (live-map.png, playback.png),
+// Screenshots of 今日概览, 实时监控 and 轨迹回放 for docs/screenshots (dashboard.png, live-map.png,
+// live-map-detail.png, playback.png),
 // taken at 1366×768 from a running demo with its fleet:
 //
 //   BASE_URL=http://127.0.0.1:18080 [U=admin P=demo-pass-2026] [VEHICLE=<id>] \
@@ -20,6 +21,11 @@ await p.fill(tid('login-password'), process.env.P || 'demo-pass-2026')
 await p.click(tid('login-submit'))
 await p.waitForSelector(tid('current-user'))
 const api = (path) => p.evaluate(async (u) => (await fetch(u, { headers: { 'X-Requested-With': 'XMLHttpRequest' } })).json(), `/api/v1${path}`)
+
+// The first screen after sign-in: 今日概览.
+await p.waitForSelector(`${tid('dash-by-class')} canvas`)
+await p.waitForTimeout(2000)
+await p.screenshot({ path: `${out}/dashboard.png` })
 
 await p.goto(`${base}/#/live`)
 await p.waitForFunction(() => (window.__tongtuLive?.size() ?? 0) > 0)
@@ -51,4 +57,4 @@ if (errs.length) {
   console.error(errs.join('\n'))
   process.exit(1)
 }
-console.log(`OK ${out}/live-map.png live-map-detail.png playback.png (vehicle ${pick})`)
+console.log(`OK ${out}/dashboard.png live-map.png live-map-detail.png playback.png (vehicle ${pick})`)

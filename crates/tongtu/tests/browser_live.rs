@@ -158,9 +158,12 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
         "tongtu-browser-playback-{}.png",
         std::process::id()
     ));
+    let shot_dash = tmp.join(format!("tongtu-browser-dashboard-{}.png", std::process::id()));
+    let shot_card = tmp.join(format!("tongtu-browser-card-{}.png", std::process::id()));
     let run = {
         let (base, other_plate) = (s.base.clone(), other.plate.clone());
         let (shot_live, shot_pb) = (shot_live.clone(), shot_pb.clone());
+        let (shot_dash, shot_card) = (shot_dash.clone(), shot_card.clone());
         let vehicle_id = moved.vehicle_id;
         tokio::task::spawn_blocking(move || {
             let mut child = Command::new("node")
@@ -175,6 +178,8 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
                 .env("CHROMIUM", &chromium)
                 .env("SCREENSHOT_LIVE", &shot_live)
                 .env("SCREENSHOT_PLAYBACK", &shot_pb)
+                .env("SCREENSHOT_DASHBOARD", &shot_dash)
+                .env("SCREENSHOT_CARD", &shot_card)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -225,6 +230,17 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
         .expect("the moved vehicle is listed");
     let lat = it["lat"].as_f64().expect("lat");
     assert!((lat - 21.8645).abs() < 1e-4, "{it}");
-    let _ = std::fs::remove_file(&shot_live);
-    let _ = std::fs::remove_file(&shot_pb);
+    // The card's position query went to the terminal as the officer, and was audited.
+    let (_, audit) = get_json(&admin, &api("/audit?limit=50")).await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .expect("audit")
+            .iter()
+            .any(|x| x["action"] == "terminal.locate"),
+        "{audit}"
+    );
+    for f in [&shot_live, &shot_pb, &shot_dash, &shot_card] {
+        let _ = std::fs::remove_file(f);
+    }
 }

@@ -34,6 +34,7 @@ const routes: RouteRecordRaw[] = [
           meta: { permission: 'registry.read' },
         }),
       ),
+      { path: 'dashboard', name: 'dashboard', component: () => import('@/views/DashboardView.vue'), meta: { permission: 'registry.read' } },
       { path: 'live', name: 'live', component: () => import('@/views/LiveView.vue'), meta: { permission: 'registry.read' } },
       { path: 'playback', name: 'playback', component: () => import('@/views/PlaybackView.vue'), meta: { permission: 'registry.read' } },
       { path: 'alarms', name: 'alarms', component: () => import('@/views/AlarmsView.vue'), meta: { permission: 'alarm.read' } },

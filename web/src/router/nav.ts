@@ -21,6 +21,7 @@ export const nav: NavGroup[] = [
     key: 'supervision',
     label: 'menu.supervision',
     items: [
+      { path: '/dashboard', label: 'menu.dashboard', testid: 'menu-dashboard', permission: 'registry.read' },
       { path: '/live', label: 'menu.live', testid: 'menu-live', permission: 'registry.read' },
       { path: '/playback', label: 'menu.playback', testid: 'menu-playback', permission: 'registry.read' },
       { path: '/alarms', label: 'menu.alarms', testid: 'menu-alarms', permission: 'alarm.read' },
