@@ -55,6 +55,37 @@ fn main() {
             .current_dir(&web),
         "npm run build",
     );
+    precompress(&out);
+}
+
+/// Writes `<file>.gz` (best compression) next to every text asset worth it, so the server
+/// answers browsers that accept gzip with the smaller copy without compressing per request.
+fn precompress(dir: &Path) {
+    use std::io::Write;
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            precompress(&path);
+            continue;
+        }
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "js" | "mjs" | "css" | "html" | "svg" | "json" | "map") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if data.len() < 1024 {
+            continue;
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&data).expect("gzip in memory");
+        let gz = gz.finish().expect("gzip in memory");
+        if gz.len() < data.len() * 9 / 10 {
+            let mut name = path.clone().into_os_string();
+            name.push(".gz");
+            std::fs::write(&name, gz).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        }
+    }
 }
 
 fn newer(a: &Path, b: &Path) -> bool {

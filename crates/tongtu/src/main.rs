@@ -1,6 +1,7 @@
 //! `tongtu`: the single binary of the platform. It parses the command line and the
 //! configuration and wires the crates together; the logic lives in the crates.
 
+mod bench_console;
 mod bench_gateway;
 mod bench_rules;
 mod bench_track;
@@ -99,6 +100,21 @@ enum BenchCommand {
     Track(bench_track::BenchTrackArgs),
     /// Rule engine: positions evaluated per second on one core.
     Rules(bench_rules::BenchRulesArgs),
+    /// Live map in headless Chromium: terminal-to-marker latency, panning frame rate, page load.
+    Console(bench_console::BenchConsoleArgs),
+    /// Assessment indicators: all of them for a month of a synthetic fleet.
+    Indicators(BenchIndicatorsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchIndicatorsArgs {
+    #[arg(long, default_value_t = 3000)]
+    vehicles: u32,
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -410,6 +426,18 @@ async fn main() -> Result<()> {
             tokio::task::spawn_blocking(move || bench_track::run(args, rt)).await?
         }
         Command::Bench(BenchCommand::Gateway(args)) => bench_gateway::run(args).await,
+        Command::Bench(BenchCommand::Console(args)) => bench_console::run(args).await,
+        Command::Bench(BenchCommand::Indicators(args)) => {
+            let mut o = tongtu_rules::indicators::bench::BenchOptions::new(args.vehicles, args.days);
+            if let Some(t) = args.threads {
+                o.threads = t;
+            }
+            let report =
+                tokio::task::spawn_blocking(move || tongtu_rules::indicators::bench::run_with(&o))
+                    .await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Bench(BenchCommand::GatewayLoad(args)) => bench_gateway::run_load(args).await,
         Command::Import { collection, file } => run_import(&cfg, &collection, &file).await,
         Command::Export {

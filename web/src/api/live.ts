@@ -65,6 +65,8 @@ export interface PositionMessage {
   speed_kmh: number
   direction: number
   t: string
+  /** When the gateway received the fix (UTC ms). */
+  rt?: number
   state: LiveState
 }
 

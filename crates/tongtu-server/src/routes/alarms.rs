@@ -567,6 +567,9 @@ async fn run_feed(
                         "speed_kmh": p.speed_kmh(),
                         "direction": p.direction,
                         "t": tongtu_alarms::model::ts(p.device_time_ms),
+                        // When the gateway received it (UTC ms): the console measures
+                        // terminal-to-marker latency from it.
+                        "rt": p.receive_time_ms,
                         "state": monitor::state_of(true, Some(&p)),
                     })
                     .to_string();
