@@ -36,6 +36,8 @@ async function main() {
   const shotPlayback = process.env.SCREENSHOT_PLAYBACK || ''
   const shotDashboard = process.env.SCREENSHOT_DASHBOARD || ''
   const shotCard = process.env.SCREENSHOT_CARD || ''
+  // An online basemap's tile service (another origin the page may reach).
+  const tileOrigin = process.env.TILE_ORIGIN || ''
 
   const browser = await launchBrowser()
   const consoleErrors = []
@@ -48,7 +50,7 @@ async function main() {
     // No outside network: abort and record anything not same-origin (ws: counts by host).
     await page.context().route('**/*', (route) => {
       const u = new URL(route.request().url())
-      const same = u.origin === origin || u.protocol === 'data:' || u.protocol === 'blob:'
+      const same = u.origin === origin || u.origin === tileOrigin || u.protocol === 'data:' || u.protocol === 'blob:'
       if (same) return route.continue()
       foreign.push(route.request().url())
       return route.abort()
@@ -142,6 +144,39 @@ async function main() {
     }
     const after = await page.evaluate((id) => window.__tongtuLive?.vehicle(id), moveId)
     const feed = (await page.locator(tid('live-feed')).getAttribute('class'))?.includes('on') ? 'feed' : 'polling'
+
+    // 3b. The online basemap (GCJ-02): tiles come from its service and the vehicle is drawn
+    // shifted by the datum (hundreds of metres); back on the offline basemap it is exactly where
+    // the terminal said.
+    if (tileOrigin) {
+      const wgs = after.geometry.coordinates
+      const tile = page.waitForRequest((r) => r.url().startsWith(tileOrigin))
+      await page.locator(tid('basemap-select')).click()
+      await page.locator('.el-select-dropdown__item', { hasText: '测试瓦片' }).click()
+      await tile
+      const moved = await page.waitForFunction(
+        ([id, c]) => {
+          const g = window.__tongtuLive?.vehicle(id)?.geometry?.coordinates
+          return g && (g[0] !== c[0] || g[1] !== c[1]) ? g : null
+        },
+        [moveId, wgs],
+        { timeout: STEP_TIMEOUT },
+      )
+      const [gx, gy] = await moved.jsonValue()
+      const shift = Math.hypot((gx - wgs[0]) * 111320 * Math.cos((wgs[1] * Math.PI) / 180), (gy - wgs[1]) * 110540)
+      if (!(shift > 100 && shift < 1000)) throw new Error(`GCJ-02 shift of ${shift.toFixed(0)} m on the online basemap`)
+      await page.locator(tid('basemap-select')).click()
+      await page.locator('.el-select-dropdown__item', { hasText: '离线底图' }).click()
+      await page.waitForFunction(
+        ([id, c]) => {
+          const g = window.__tongtuLive?.vehicle(id)?.geometry?.coordinates
+          return !!g && g[0] === c[0] && g[1] === c[1]
+        },
+        [moveId, wgs],
+        { timeout: STEP_TIMEOUT },
+      )
+      console.log(`GCJ02-SHIFT ${shift.toFixed(0)}`)
+    }
 
     // 4. Its detail card → 轨迹回放.
     await page.locator(`${tid(`live-row-${moveId}`)}`).waitFor({ state: 'attached' }).catch(() => {})

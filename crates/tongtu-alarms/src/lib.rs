@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod error;
 pub mod export;
 pub mod fences;
+pub mod indicators;
 pub mod live;
 pub mod model;
 pub mod monitor;

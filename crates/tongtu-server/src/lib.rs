@@ -3,6 +3,7 @@
 
 pub mod authz;
 pub mod error;
+pub mod map_sources;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -10,10 +11,10 @@ pub mod state;
 pub mod throttle;
 pub mod web;
 
-use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
-use tower_http::compression::CompressionLayer;
 use std::future::Future;
 use std::net::SocketAddr;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/live/vehicles/{id}", get(live::card))
         .route("/api/v1/dashboard/today", get(live::dashboard))
         .route("/api/v1/map/basemap", get(live::basemap))
+        .route("/api/v1/map/sources", get(live::map_sources))
         .route("/api/v1/vehicles/{id}/track", get(live::track))
         .route("/api/v1/vehicles/{id}/text", post(live::text))
         .route("/api/v1/vehicles/{id}/locate", post(live::locate))
@@ -102,10 +104,11 @@ pub fn router(state: AppState) -> Router {
         // JSON and text exports shrink 5-10×: the fleet snapshot of 3,000 vehicles is ~1 MB
         // raw. Excel files are zip archives already.
         .layer(
-            CompressionLayer::new().gzip(true).compress_when(
-                DefaultPredicate::new()
-                    .and(NotForContentType::const_new("application/vnd.openxmlformats")),
-            ),
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats",
+                ))),
         );
     Router::new()
         .merge(api)

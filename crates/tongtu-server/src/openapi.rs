@@ -296,6 +296,7 @@ pub fn document() -> OpenApi {
     doc.add::<tongtu_alarms::monitor::DriverInfo>();
     doc.add::<tongtu_alarms::monitor::FixInfo>();
     doc.add::<tongtu_alarms::roads::Location>();
+    doc.add::<crate::map_sources::MapSource>();
     doc.add::<tongtu_alarms::dashboard::Dashboard>();
     doc.add::<tongtu_alarms::dashboard::ClassCount>();
     doc.add::<tongtu_alarms::dashboard::EnterprisePending>();
@@ -526,6 +527,7 @@ pub fn document() -> OpenApi {
         (Get, "/api/v1/live/vehicles", "live", "Every vehicle's latest fix and state (moving, stopped, offline, never), counts per state", "registry.read", None, Some("LiveSnapshot"), "200", none.clone()),
         (Get, "/api/v1/live/vehicles/{id}", "live", "The vehicle card: registry data, terminal, drivers, latest fix with road and place, today's mileage and alarms", "registry.read", None, Some("VehicleCard"), "200", id.clone()),
         (Get, "/api/v1/dashboard/today", "live", "Today (Beijing): vehicles online by class, positions per minute, alarms by rule and state, enterprises with most alarms waiting", "registry.read", None, Some("Dashboard"), "200", none.clone()),
+        (Get, "/api/v1/map/sources", "live", "Online basemaps configured in [[map.sources]] (tile URLs, datum wgs84|gcj02)", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/map/basemap", "live", "GeoJSON of the offline basemap (roads, places)", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/vehicles/{id}/track", "live", "A vehicle's track (≤ 7 days; ≤ 20,000 points, thinned beyond) as JSON, or a GPX/KML/CSV/GeoJSON download", "registry.read", None, None, "200", vec![
             ("id", ParameterIn::Path, "vehicle id"),

@@ -83,7 +83,14 @@ fn start_demo(args: &BenchConsoleArgs) -> Result<(Demo, String, SocketAddr)> {
     let _ = std::fs::remove_dir_all(&dir);
     let exe = std::env::current_exe().context("locating this binary")?;
     let mut child = Command::new(exe)
-        .args(["demo", "--http", "127.0.0.1:0", "--no-fleet", "--password", PASSWORD])
+        .args([
+            "demo",
+            "--http",
+            "127.0.0.1:0",
+            "--no-fleet",
+            "--password",
+            PASSWORD,
+        ])
         .args(["--vehicles", &args.vehicles.to_string()])
         .args(["--seed", &args.seed.to_string()])
         .arg("--dir")
@@ -197,7 +204,14 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
     for (k, p) in profiles.into_iter().enumerate() {
         // Reports spread evenly over the interval, as a real fleet's are.
         let offset = interval.mul_f64(k as f64 / n as f64);
-        tasks.spawn(drive(jt808, p, args.seed, offset, interval, stop_rx.clone()));
+        tasks.spawn(drive(
+            jt808,
+            p,
+            args.seed,
+            offset,
+            interval,
+            stop_rx.clone(),
+        ));
         if k % 100 == 99 {
             // Do not open thousands of connections in one burst.
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -226,7 +240,9 @@ pub async fn run(args: BenchConsoleArgs) -> Result<()> {
                 .output()
         })
     };
-    let output = script.await?.context("running node (is Node.js installed?)")?;
+    let output = script
+        .await?
+        .context("running node (is Node.js installed?)")?;
     let _ = stop_tx.send(true);
     let mut reports = 0u64;
     let mut failures = Vec::new();

@@ -25,6 +25,8 @@ pub struct MapSection {
     /// GeoJSON drawn as the console's offline basemap (roads, places, boundaries); default
     /// `<data_dir>/basemap.geojson` when it exists (`tongtu demo` writes the demo city's).
     pub basemap_geojson: Option<PathBuf>,
+    /// Online basemaps offered besides the offline one (`[[map.sources]]`).
+    pub sources: Vec<tongtu_server::map_sources::MapSourceConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,6 +201,7 @@ impl Config {
             .listen
             .parse::<std::net::SocketAddr>()
             .with_context(|| format!("jt808.listen {:?}", cfg.jt808.listen))?;
+        tongtu_server::map_sources::resolve_all(&cfg.map.sources).map_err(anyhow::Error::msg)?;
         if !matches!(cfg.log.format.as_str(), "human" | "json") {
             bail!(
                 "log.format must be \"human\" or \"json\", got {:?}",

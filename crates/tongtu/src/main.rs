@@ -273,6 +273,10 @@ pub async fn serve_http(
         live: Some(live),
         roads,
         basemap,
+        map_sources: std::sync::Arc::new(
+            tongtu_server::map_sources::resolve_all(&cfg.map.sources)
+                .map_err(anyhow::Error::msg)?,
+        ),
     };
     let shutdown = shutdown_signal();
     on_ready(addr, gateway.local_addr());
@@ -428,7 +432,8 @@ async fn main() -> Result<()> {
         Command::Bench(BenchCommand::Gateway(args)) => bench_gateway::run(args).await,
         Command::Bench(BenchCommand::Console(args)) => bench_console::run(args).await,
         Command::Bench(BenchCommand::Indicators(args)) => {
-            let mut o = tongtu_rules::indicators::bench::BenchOptions::new(args.vehicles, args.days);
+            let mut o =
+                tongtu_rules::indicators::bench::BenchOptions::new(args.vehicles, args.days);
             if let Some(t) = args.threads {
                 o.threads = t;
             }

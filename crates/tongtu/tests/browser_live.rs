@@ -21,7 +21,7 @@ use chrono::Utc;
 use serde_json::Value;
 use tongtu_sim::terminal::{location, Terminal};
 
-use common::{cars, connect, get_json, login, start, PASSWORD};
+use common::{cars, connect, get_json, login, PASSWORD};
 
 fn chromium() -> Option<PathBuf> {
     let p = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
@@ -50,6 +50,57 @@ async fn drive(t: &mut Terminal, lat: f64, lon: f64) {
     report(t, lat, lon, 30.0, 1).await;
 }
 
+/// A 1×1 PNG: what the stand-in tile service answers to every tile.
+const TILE_PNG: [u8; 70] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xb8, 0xfb, 0xe4, 0xcd,
+    0x7f, 0x00, 0x08, 0xfc, 0x03, 0xad, 0x21, 0x65, 0x0c, 0x34, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A stand-in for an online tile service (another origin than the console): answers every
+/// GET with a tile and records the paths asked for.
+async fn tile_server() -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind tile server");
+    let origin = format!(
+        "http://{}",
+        listener.local_addr().expect("tile server address")
+    );
+    let paths = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = paths.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut got = 0;
+                while !buf[..got].windows(4).any(|w| w == b"\r\n\r\n") && got < buf.len() {
+                    match sock.read(&mut buf[got..]).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got += n,
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf[..got]).to_string();
+                let path = head.split(' ').nth(1).unwrap_or("").to_string();
+                seen.lock().expect("paths").push(path);
+                let mut resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\
+                     Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
+                    TILE_PNG.len()
+                )
+                .into_bytes();
+                resp.extend_from_slice(&TILE_PNG);
+                let _ = sock.write_all(&resp).await;
+            });
+        }
+    });
+    (origin, paths)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officer_watches_the_live_map_and_plays_a_track_back() {
     if std::env::var("TONGTU_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
@@ -65,7 +116,19 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
     );
     // Enough vehicles that the officer's enterprise has three with terminals (the demo spreads
     // the fleet over many enterprises; --no-fleet: only our terminals report).
-    let s = start(200);
+    // An online basemap drawn in GCJ-02, served from another origin.
+    let (tiles, tile_paths) = tile_server().await;
+    let config =
+        std::env::temp_dir().join(format!("tongtu-browser-live-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        format!(
+            "[[map.sources]]\nname = \"测试瓦片\"\nkind = \"xyz\"\nurl = \"{tiles}/{{z}}/{{x}}/{{y}}.png\"\ncrs = \"gcj02\"\n"
+        ),
+    )
+    .expect("write config");
+    let config_arg = config.to_string_lossy().to_string();
+    let s = common::start_with(200, &["--no-fleet", "--config", &config_arg]);
     let addr: SocketAddr = s.jt808.parse().expect("gateway address");
     let api = |p: &str| format!("{}/api/v1{p}", s.base);
     let officer = login(&s, "officer").await;
@@ -158,9 +221,13 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
         "tongtu-browser-playback-{}.png",
         std::process::id()
     ));
-    let shot_dash = tmp.join(format!("tongtu-browser-dashboard-{}.png", std::process::id()));
+    let shot_dash = tmp.join(format!(
+        "tongtu-browser-dashboard-{}.png",
+        std::process::id()
+    ));
     let shot_card = tmp.join(format!("tongtu-browser-card-{}.png", std::process::id()));
     let run = {
+        let tiles = tiles.clone();
         let (base, other_plate) = (s.base.clone(), other.plate.clone());
         let (shot_live, shot_pb) = (shot_live.clone(), shot_pb.clone());
         let (shot_dash, shot_card) = (shot_dash.clone(), shot_card.clone());
@@ -180,6 +247,7 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
                 .env("SCREENSHOT_PLAYBACK", &shot_pb)
                 .env("SCREENSHOT_DASHBOARD", &shot_dash)
                 .env("SCREENSHOT_CARD", &shot_card)
+                .env("TILE_ORIGIN", &tiles)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -230,6 +298,21 @@ async fn officer_watches_the_live_map_and_plays_a_track_back() {
         .expect("the moved vehicle is listed");
     let lat = it["lat"].as_f64().expect("lat");
     assert!((lat - 21.8645).abs() < 1e-4, "{it}");
+    // The browser fetched tiles of the online basemap from its own origin.
+    let asked = tile_paths.lock().expect("paths").clone();
+    assert!(
+        asked.iter().any(|p| {
+            let parts: Vec<&str> = p
+                .trim_start_matches('/')
+                .trim_end_matches(".png")
+                .split('/')
+                .collect();
+            parts.len() == 3 && parts.iter().all(|x| x.parse::<u32>().is_ok())
+        }),
+        "no z/x/y tile requested: {asked:?}"
+    );
+    let _ = std::fs::remove_file(&config);
+
     // The card's position query went to the terminal as the officer, and was audited.
     let (_, audit) = get_json(&admin, &api("/audit?limit=50")).await;
     assert!(

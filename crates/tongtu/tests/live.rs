@@ -379,12 +379,23 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
     let snap: Value = serde_json::from_slice(&gunzip(&body)).expect("JSON inside the gzip");
     assert_eq!(snap["counts"]["total"], 30);
     if tongtu_server::web::console_built() {
-        let index = admin.get(&s.base).send().await.expect("GET /").text().await.expect("html");
+        let index = admin
+            .get(&s.base)
+            .send()
+            .await
+            .expect("GET /")
+            .text()
+            .await
+            .expect("html");
         let js = index
             .split('"')
             .find(|p| p.starts_with("/assets/") && p.ends_with(".js"))
             .expect("a script in index.html");
-        let plain = admin.get(format!("{}{js}", s.base)).send().await.expect("GET");
+        let plain = admin
+            .get(format!("{}{js}", s.base))
+            .send()
+            .await
+            .expect("GET");
         assert!(plain.headers().get("content-encoding").is_none());
         let plain = plain.bytes().await.expect("body");
         let gz = admin
@@ -395,10 +406,23 @@ async fn the_live_map_sees_positions_states_and_tracks_of_its_own_fleet() {
             .expect("GET");
         assert_eq!(gz.headers()["content-encoding"], "gzip");
         let gz = gz.bytes().await.expect("body");
-        assert!(gz.len() * 2 < plain.len(), "{} vs {}", gz.len(), plain.len());
+        assert!(
+            gz.len() * 2 < plain.len(),
+            "{} vs {}",
+            gz.len(),
+            plain.len()
+        );
         assert_eq!(gunzip(&gz), plain.to_vec());
-        let r = admin.get(format!("{}{js}.gz", s.base)).send().await.expect("GET");
-        assert_eq!(r.status(), 404, "the .gz copies are not resources of their own");
+        let r = admin
+            .get(format!("{}{js}.gz", s.base))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(
+            r.status(),
+            404,
+            "the .gz copies are not resources of their own"
+        );
     }
 
     // A goes away: offline on the map and on the feed.

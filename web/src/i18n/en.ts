@@ -703,6 +703,9 @@ const en: Messages = {
     noPending: 'No pending alarms',
     loadFailed: 'The overview failed to load: check the network, then refresh',
   },
+  map: {
+    offline: 'Offline basemap',
+  },
   live: {
     total: '{n} vehicles',
     feedLive: 'Live',

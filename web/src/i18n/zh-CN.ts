@@ -701,6 +701,9 @@ const zhCN = {
     noPending: '没有待办告警',
     loadFailed: '概览数据加载失败：请检查网络后点击刷新',
   },
+  map: {
+    offline: '离线底图',
+  },
   live: {
     total: '共 {n} 辆车',
     feedLive: '实时推送',

@@ -504,8 +504,29 @@ pub async fn feed(
 }
 
 /// Positions are sent at most once per vehicle per this interval (the newest wins), so a
-/// browser drawing thousands of vehicles is never flooded.
+/// browser drawing thousands of vehicles is never flooded. The first fix after a quiet
+/// interval goes out at once (a fleet reporting every 10 s is never delayed); later ones
+/// within the interval wait for its end.
 const POSITION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often held-back positions are checked.
+const POSITION_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
+fn position_text(p: &tongtu_track::Position) -> String {
+    json!({
+        "type": "position",
+        "vehicle_id": p.vehicle_id,
+        "lat": p.lat_deg(),
+        "lon": p.lon_deg(),
+        "speed_kmh": p.speed_kmh(),
+        "direction": p.direction,
+        "t": tongtu_alarms::model::ts(p.device_time_ms),
+        // When the gateway received it (UTC ms): the console measures terminal-to-marker
+        // latency from it.
+        "rt": p.receive_time_ms,
+        "state": monitor::state_of(true, Some(p)),
+    })
+    .to_string()
+}
 
 async fn run_feed(
     mut socket: WebSocket,
@@ -514,11 +535,14 @@ async fn run_feed(
     p: Principal,
 ) {
     use tokio::sync::broadcast::error::RecvError;
+    use tokio::time::Instant;
     let scope = p.enterprise_scope();
     let mut live = live;
+    // Held back: the newest fix per vehicle sent less than POSITION_INTERVAL ago.
     let mut pending: HashMap<u32, tongtu_track::Position> = HashMap::new();
-    let mut flush = tokio::time::interval(POSITION_INTERVAL);
-    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_sent: HashMap<u32, (Instant, i64)> = HashMap::new();
+    let mut check = tokio::time::interval(POSITION_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let next_live = async {
             match live.as_mut() {
@@ -531,14 +555,26 @@ async fn run_feed(
                 let text = match ev {
                     Ok(ev) if scope.is_some_and(|e| e != ev.enterprise_id()) => continue,
                     Ok(LiveEvent::Position { position, .. }) => {
-                        // Keep the newest fix per vehicle until the next flush.
-                        let newer = pending
-                            .get(&position.vehicle_id)
-                            .is_none_or(|old| old.device_time_ms <= position.device_time_ms);
-                        if newer {
-                            pending.insert(position.vehicle_id, position);
+                        let id = position.vehicle_id;
+                        // Older than what the browser has or waits for (blind-area data): skip.
+                        let newest = pending
+                            .get(&id)
+                            .map(|p| p.device_time_ms)
+                            .or(last_sent.get(&id).map(|s| s.1));
+                        if newest.is_some_and(|t| t > position.device_time_ms) {
+                            continue;
                         }
-                        continue;
+                        let now = Instant::now();
+                        if last_sent
+                            .get(&id)
+                            .is_some_and(|(at, _)| now.duration_since(*at) < POSITION_INTERVAL)
+                        {
+                            pending.insert(id, position);
+                            continue;
+                        }
+                        pending.remove(&id);
+                        last_sent.insert(id, (now, position.device_time_ms));
+                        position_text(&position)
                     }
                     Ok(LiveEvent::Online { vehicle_id, .. }) => {
                         json!({ "type": "online", "vehicle_id": vehicle_id }).to_string()
@@ -556,24 +592,22 @@ async fn run_feed(
                     break;
                 }
             }
-            _ = flush.tick(), if !pending.is_empty() => {
-                let mut failed = false;
-                for (_, p) in pending.drain() {
-                    let text = json!({
-                        "type": "position",
-                        "vehicle_id": p.vehicle_id,
-                        "lat": p.lat_deg(),
-                        "lon": p.lon_deg(),
-                        "speed_kmh": p.speed_kmh(),
-                        "direction": p.direction,
-                        "t": tongtu_alarms::model::ts(p.device_time_ms),
-                        // When the gateway received it (UTC ms): the console measures
-                        // terminal-to-marker latency from it.
-                        "rt": p.receive_time_ms,
-                        "state": monitor::state_of(true, Some(&p)),
+            _ = check.tick(), if !pending.is_empty() => {
+                let now = Instant::now();
+                let due: Vec<u32> = pending
+                    .keys()
+                    .copied()
+                    .filter(|id| {
+                        last_sent
+                            .get(id)
+                            .is_none_or(|(at, _)| now.duration_since(*at) >= POSITION_INTERVAL)
                     })
-                    .to_string();
-                    if socket.send(Message::Text(text.into())).await.is_err() {
+                    .collect();
+                let mut failed = false;
+                for id in due {
+                    let Some(p) = pending.remove(&id) else { continue };
+                    last_sent.insert(id, (now, p.device_time_ms));
+                    if socket.send(Message::Text(position_text(&p).into())).await.is_err() {
                         failed = true;
                         break;
                     }

@@ -74,6 +74,14 @@ pub async fn dashboard(
     Ok(Json(d))
 }
 
+/// `GET /map/sources`: the online basemaps the console may switch to.
+pub async fn map_sources(
+    State(st): State<AppState>,
+    Authz(..): Authz<RegistryRead>,
+) -> Json<Vec<crate::map_sources::MapSource>> {
+    Json(st.supervision.map_sources.as_ref().clone())
+}
+
 /// The operator's GeoJSON (roads, places, boundaries) for the offline basemap; an empty
 /// collection when none is configured.
 pub async fn basemap(State(st): State<AppState>, Authz(..): Authz<RegistryRead>) -> Response {
