@@ -27,7 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, ServerSettings};
 
-use routes::{admin, alarms, auth, live, registry};
+use routes::{admin, alarms, auth, indicators, live, registry};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -82,6 +82,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/live/vehicles", get(live::vehicles))
         .route("/api/v1/live/vehicles/{id}", get(live::card))
         .route("/api/v1/dashboard/today", get(live::dashboard))
+        .route("/api/v1/indicators", get(indicators::report))
+        .route("/api/v1/indicators/ranking", get(indicators::ranking))
+        .route("/api/v1/indicators/notice", get(indicators::notice))
+        .route("/api/v1/indicators/export", get(indicators::export))
+        .route(
+            "/api/v1/indicators/settings",
+            get(indicators::get_settings).put(indicators::put_settings),
+        )
+        .route("/api/v1/indicators/recompute", post(indicators::recompute))
+        .route(
+            "/api/v1/indicators/vehicles/{id}/drilldown",
+            get(indicators::drilldown),
+        )
         .route("/api/v1/map/basemap", get(live::basemap))
         .route("/api/v1/map/sources", get(live::map_sources))
         .route("/api/v1/vehicles/{id}/track", get(live::track))

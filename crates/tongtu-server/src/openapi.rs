@@ -297,6 +297,7 @@ pub fn document() -> OpenApi {
     doc.add::<tongtu_alarms::monitor::FixInfo>();
     doc.add::<tongtu_alarms::roads::Location>();
     doc.add::<crate::map_sources::MapSource>();
+    doc.add::<crate::routes::indicators::RecomputeRequest>();
     doc.add::<tongtu_alarms::dashboard::Dashboard>();
     doc.add::<tongtu_alarms::dashboard::ClassCount>();
     doc.add::<tongtu_alarms::dashboard::EnterprisePending>();
@@ -527,6 +528,14 @@ pub fn document() -> OpenApi {
         (Get, "/api/v1/live/vehicles", "live", "Every vehicle's latest fix and state (moving, stopped, offline, never), counts per state", "registry.read", None, Some("LiveSnapshot"), "200", none.clone()),
         (Get, "/api/v1/live/vehicles/{id}", "live", "The vehicle card: registry data, terminal, drivers, latest fix with road and place, today's mileage and alarms", "registry.read", None, Some("VehicleCard"), "200", id.clone()),
         (Get, "/api/v1/dashboard/today", "live", "Today (Beijing): vehicles online by class, positions per minute, alarms by rule and state, enterprises with most alarms waiting", "registry.read", None, Some("Dashboard"), "200", none.clone()),
+        (Get, "/api/v1/indicators", "indicators", "Assessment indicators (入网率, 上线率, 轨迹完整率, 数据合格率, 漂移率, 平均超速次数, 平均疲劳时长, scores) of a period (from, to: Beijing dates; default this month) per city|region|enterprise|vehicle (group), optionally within enterprise_id or region; officers: their enterprise", "registry.read", None, None, "200", none.clone()),
+        (Get, "/api/v1/indicators/ranking", "indicators", "Enterprises ranked by one indicator (indicator=online_rate, ...), below-target flagged", "registry.read", None, None, "200", none.clone()),
+        (Get, "/api/v1/indicators/notice", "indicators", "The monthly notice (通报, month=YYYY-MM): enterprises below any target with x / y", "registry.read", None, None, "200", none.clone()),
+        (Get, "/api/v1/indicators/export", "indicators", "Excel workbook (全市, 区县, 企业, 车辆 sheets with totals) or CSV of one level (format=csv&group=...)", "registry.read", None, None, "200", none.clone()),
+        (Get, "/api/v1/indicators/vehicles/{id}/drilldown", "indicators", "The positions behind a vehicle-day (day=YYYY-MM-DD): incomplete segments, unqualified records, drift fixes", "registry.read", None, None, "200", id.clone()),
+        (Get, "/api/v1/indicators/settings", "indicators", "Indicator parameters (gap rule, drift, ranges, targets, weights)", "registry.read", None, None, "200", none.clone()),
+        (Put, "/api/v1/indicators/settings", "indicators", "Change indicator parameters (audited; stored days become stale until recomputed)", "rules.manage", None, None, "200", none.clone()),
+        (Post, "/api/v1/indicators/recompute", "indicators", "Recompute stored days {from, to} (one run at a time; audited)", "rules.manage", Some("RecomputeRequest"), None, "200", none.clone()),
         (Get, "/api/v1/map/sources", "live", "Online basemaps configured in [[map.sources]] (tile URLs, datum wgs84|gcj02)", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/map/basemap", "live", "GeoJSON of the offline basemap (roads, places)", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/vehicles/{id}/track", "live", "A vehicle's track (≤ 7 days; ≤ 20,000 points, thinned beyond) as JSON, or a GPX/KML/CSV/GeoJSON download", "registry.read", None, None, "200", vec![

@@ -54,6 +54,8 @@ pub struct Supervision {
     pub live: Option<Arc<tongtu_alarms::monitor::LiveHub>>,
     /// GeoJSON of the offline basemap.
     pub basemap: Option<Arc<Vec<u8>>>,
+    /// One indicator computation at a time (nightly run, recompute requests).
+    pub indicator_lock: Arc<tokio::sync::Mutex<()>>,
     /// Online basemaps configured by the operator.
     pub map_sources: Arc<Vec<crate::map_sources::MapSource>>,
     /// Named roads and places of the basemap ("where is it" on the vehicle card).

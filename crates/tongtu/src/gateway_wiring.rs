@@ -103,6 +103,41 @@ impl GatewayRuntime {
     }
 }
 
+/// The indicators' nightly run: at start and then a quarter past every Beijing midnight, every
+/// closed day not yet computed is computed once, and the day before yesterday is settled again
+/// for late blind-area data. Runs under `lock`, so a recompute request never overlaps it.
+pub fn start_indicators(
+    pool: sqlx::SqlitePool,
+    tracks: Arc<TrackStore>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = chrono::Utc::now().timestamp_millis();
+            {
+                let _one = lock.lock().await;
+                let run = match tongtu_alarms::indicators::load_config(&pool).await {
+                    Ok(cfg) => tongtu_alarms::indicators::nightly(&pool, &tracks, &cfg, now).await,
+                    Err(e) => Err(e),
+                };
+                match run {
+                    Ok(r) => tracing::info!(
+                        days = r.days.len(),
+                        vehicle_days = r.vehicle_days,
+                        "assessment indicators computed"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "assessment indicators: nightly run failed")
+                    }
+                }
+            }
+            let next = tongtu_track::day_start_ms(tongtu_track::day_of(now) + 1) + 15 * 60_000;
+            let wait = u64::try_from(next - chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(wait.max(60_000))).await;
+        }
+    })
+}
+
 /// Starts the live rules service on the gateway's feed of durable positions.
 pub async fn start_rules(
     cfg: &Config,

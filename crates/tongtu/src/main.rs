@@ -266,7 +266,11 @@ pub async fn serve_http(
         &state.metrics.registry,
     )
     .await?;
+    let indicator_lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    let indicators =
+        gateway_wiring::start_indicators(pool.clone(), gateway.store(), indicator_lock.clone());
     state.supervision = tongtu_server::state::Supervision {
+        indicator_lock,
         tracks: Some(gateway.store()),
         downlink: Some(gateway_wiring::downlink(&gateway, pool.clone())),
         rules: Some(rules.handle()),
@@ -283,6 +287,8 @@ pub async fn serve_http(
     let served = tongtu_server::serve(listener, state, shutdown).await;
     // HTTP has drained; the rules service stores what it raised, then the gateway acks what
     // is durable and the track store closes.
+    // A day being computed is one transaction: stopping mid-way loses nothing.
+    indicators.abort();
     rules.stop().await;
     gateway.shutdown().await?;
     served?;

@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod alarms;
 pub mod auth;
+pub mod indicators;
 pub mod live;
 pub mod registry;
