@@ -92,13 +92,7 @@ pub async fn today(
                 ..ClassCount::default()
             });
         c.total += 1;
-        counts.total += 1;
-        match v.state {
-            LiveState::Moving => counts.moving += 1,
-            LiveState::Stopped => counts.stopped += 1,
-            LiveState::Offline => counts.offline += 1,
-            LiveState::Never => counts.never += 1,
-        }
+        counts.add(v);
         if v.online {
             c.online += 1;
             online += 1;
@@ -111,7 +105,6 @@ pub async fn today(
         }
         if v.open_alarms > 0 {
             c.alarming += 1;
-            counts.alarming += 1;
         }
     }
     let mut by_class: Vec<ClassCount> = by_class.into_values().collect();

@@ -248,6 +248,22 @@ pub struct LiveCounts {
     pub alarming: usize,
 }
 
+impl LiveCounts {
+    /// Counts one vehicle in its state (and as alarming when it has an alarm going on).
+    pub fn add(&mut self, v: &LiveVehicle) {
+        self.total += 1;
+        match v.state {
+            LiveState::Moving => self.moving += 1,
+            LiveState::Stopped => self.stopped += 1,
+            LiveState::Offline => self.offline += 1,
+            LiveState::Never => self.never += 1,
+        }
+        if v.open_alarms > 0 {
+            self.alarming += 1;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LiveSnapshot {
     pub at: DateTime<Utc>,
@@ -266,16 +282,7 @@ pub async fn live_vehicles(
     let items = live_rows(db, p, tracks, hub, None).await?;
     let mut counts = LiveCounts::default();
     for v in &items {
-        counts.total += 1;
-        match v.state {
-            LiveState::Moving => counts.moving += 1,
-            LiveState::Stopped => counts.stopped += 1,
-            LiveState::Offline => counts.offline += 1,
-            LiveState::Never => counts.never += 1,
-        }
-        if v.open_alarms > 0 {
-            counts.alarming += 1;
-        }
+        counts.add(v);
     }
     Ok(LiveSnapshot {
         at: ts(now_ms),

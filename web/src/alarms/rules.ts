@@ -197,3 +197,17 @@ export function formatPeak(a: Pick<AlarmItem, 'rule' | 'peak' | 'limit' | 'detai
   }
   return a.detail ?? ''
 }
+
+/** Colours of the handling states in charts. */
+export const ALARM_STATE_COLORS: Record<string, string> = { new: '#e6a23c', handled: '#1f6fd1', escalated: '#e03c31', closed: '#2e9a5e' }
+
+/** Counts per rule with fence rules (`zone_speeding_5`, `forbidden_7` …) summed by family, most first. */
+export function countsByRuleFamily(rows: { rule: string; count: number }[]): { rule: string; count: number }[] {
+  const sums = new Map<string, number>()
+  for (const r of rows) {
+    const p = parseRule(r.rule)
+    const key = p.kind === 'fence' ? p.family : r.rule
+    sums.set(key, (sums.get(key) ?? 0) + r.count)
+  }
+  return [...sums.entries()].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count)
+}
