@@ -41,15 +41,20 @@ pub struct EnterprisePending {
     pub overdue: i64,
 }
 
-/// Positions per minute since the Beijing midnight.
+/// Positions per minute since the Beijing midnight, by receive time.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MinuteSeries {
     /// The first minute.
     pub from: DateTime<Utc>,
-    /// One value per minute up to now; `null` before the server started counting.
+    /// Positions reported live, one value per minute up to now; `null` before the server
+    /// started counting.
     pub values: Vec<Option<u32>>,
-    /// Sum of the known minutes.
+    /// Blind-area positions (补传) uploaded in each minute, same shape.
+    pub backfill: Vec<Option<u32>>,
+    /// Sum of the known minutes, both kinds.
     pub total: u64,
+    /// Of it, blind-area positions.
+    pub total_backfill: u64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -115,10 +120,13 @@ pub async fn today(
     });
 
     // Up to the minute in progress, so the curve ends now.
-    let values = hub
+    let minutes = hub
         .map(|h| h.positions_per_minute(p.enterprise_scope(), from, now_ms + 60_000))
         .unwrap_or_default();
-    let total = values.iter().flatten().map(|&n| u64::from(n)).sum();
+    let values: Vec<Option<u32>> = minutes.iter().map(|m| m.map(|c| c.realtime)).collect();
+    let backfill: Vec<Option<u32>> = minutes.iter().map(|m| m.map(|c| c.backfill)).collect();
+    let total_backfill: u64 = backfill.iter().flatten().map(|&n| u64::from(n)).sum();
+    let total = values.iter().flatten().map(|&n| u64::from(n)).sum::<u64>() + total_backfill;
 
     let q = AlarmQuery {
         from_ms: Some(from),
@@ -166,7 +174,9 @@ pub async fn today(
         positions_per_minute: MinuteSeries {
             from: ts(from),
             values,
+            backfill,
             total,
+            total_backfill,
         },
         alarms_today: stats.total,
         alarms_by_rule: stats.by_rule,

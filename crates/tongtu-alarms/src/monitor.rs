@@ -51,19 +51,33 @@ impl LiveEvent {
 /// Minutes of position counts the hub keeps (a day and a bit, for "today" in Beijing time).
 pub const RATE_MINUTES: usize = 26 * 60;
 
+/// Positions of one minute: reported live, and uploaded late as blind-area data (补传).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MinuteCount {
+    pub realtime: u32,
+    pub backfill: u32,
+}
+
+impl MinuteCount {
+    fn add(&mut self, o: MinuteCount) {
+        self.realtime += o.realtime;
+        self.backfill += o.backfill;
+    }
+}
+
 /// Positions made durable per receive minute, per enterprise: the dashboard's curve.
 #[derive(Default)]
 struct Rate {
     /// (minute since the epoch, positions per enterprise), oldest first.
-    minutes: VecDeque<(i64, HashMap<i64, u32>)>,
+    minutes: VecDeque<(i64, HashMap<i64, MinuteCount>)>,
 }
 
 impl Rate {
-    fn add(&mut self, enterprise_id: i64, minute: i64, n: u32) {
+    fn add(&mut self, enterprise_id: i64, minute: i64, n: MinuteCount) {
         // Positions arrive in receive order, so the minute is the last or a new one; a late
         // one (clock step back) is folded into the newest bucket rather than reordering.
         match self.minutes.back_mut() {
-            Some((m, counts)) if *m >= minute => *counts.entry(enterprise_id).or_default() += n,
+            Some((m, counts)) if *m >= minute => counts.entry(enterprise_id).or_default().add(n),
             _ => {
                 self.minutes
                     .push_back((minute, HashMap::from([(enterprise_id, n)])));
@@ -127,16 +141,27 @@ impl LiveHub {
     pub fn publish(&self, enterprise_id: i64, positions: &[Position]) {
         if !positions.is_empty() {
             let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            let mut run: Option<(i64, u32)> = None;
+            let mut run: Option<(i64, MinuteCount)> = None;
             for p in positions {
                 let m = p.receive_time_ms.div_euclid(60_000);
+                let one = if p.supplementary() {
+                    MinuteCount {
+                        realtime: 0,
+                        backfill: 1,
+                    }
+                } else {
+                    MinuteCount {
+                        realtime: 1,
+                        backfill: 0,
+                    }
+                };
                 match &mut run {
-                    Some((rm, n)) if *rm == m => *n += 1,
+                    Some((rm, n)) if *rm == m => n.add(one),
                     _ => {
                         if let Some((rm, n)) = run {
                             rate.add(enterprise_id, rm, n);
                         }
-                        run = Some((m, 1));
+                        run = Some((m, one));
                     }
                 }
             }
@@ -173,23 +198,25 @@ impl LiveHub {
         enterprise: Option<i64>,
         from_ms: i64,
         to_ms: i64,
-    ) -> Vec<Option<u32>> {
+    ) -> Vec<Option<MinuteCount>> {
         let first = from_ms.div_euclid(60_000);
         let last = to_ms.div_euclid(60_000);
         let started = self.since_ms.div_euclid(60_000);
-        let mut out: Vec<Option<u32>> =
-            (first..last).map(|m| (m >= started).then_some(0)).collect();
+        let mut out: Vec<Option<MinuteCount>> = (first..last)
+            .map(|m| (m >= started).then_some(MinuteCount::default()))
+            .collect();
         let rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
         for (m, counts) in &rate.minutes {
             let Some(i) = m.checked_sub(first).and_then(|i| usize::try_from(i).ok()) else {
                 continue;
             };
             let Some(slot) = out.get_mut(i) else { continue };
-            let n = match enterprise {
-                Some(e) => counts.get(&e).copied().unwrap_or(0),
-                None => counts.values().sum(),
-            };
-            *slot = Some(slot.unwrap_or(0) + n);
+            let mut n = slot.unwrap_or_default();
+            match enterprise {
+                Some(e) => n.add(counts.get(&e).copied().unwrap_or_default()),
+                None => counts.values().for_each(|c| n.add(*c)),
+            }
+            *slot = Some(n);
         }
         out
     }
@@ -635,15 +662,33 @@ mod tests {
             ..fix(t, 0)
         };
         hub.publish(1, &[at(m0), at(m0 + 59_999), at(m0 + 60_000)]);
-        hub.publish(2, &[at(m0 + 61_000)]);
+        let late = |t: i64| Position {
+            flags: tongtu_track::flags::SUPPLEMENTARY,
+            ..at(t)
+        };
+        hub.publish(2, &[at(m0 + 61_000), late(m0 + 62_000), late(m0 + 63_000)]);
         hub.publish(1, &[at(m0 + 3 * 60_000)]);
+        let live = |n: u32| {
+            Some(MinuteCount {
+                realtime: n,
+                backfill: 0,
+            })
+        };
         // A minute before the hub started is unknown, not zero.
         let all = hub.positions_per_minute(None, m0 - 120_000, m0 + 4 * 60_000);
-        assert_eq!(all, vec![None, Some(0), Some(2), Some(2), Some(0), Some(1)]);
+        let both = Some(MinuteCount {
+            realtime: 2,
+            backfill: 2,
+        });
+        assert_eq!(all, vec![None, live(0), live(2), both, live(0), live(1)]);
         let one = hub.positions_per_minute(Some(1), m0, m0 + 4 * 60_000);
-        assert_eq!(one, vec![Some(2), Some(1), Some(0), Some(1)]);
+        assert_eq!(one, vec![live(2), live(1), live(0), live(1)]);
         let two = hub.positions_per_minute(Some(2), m0, m0 + 2 * 60_000);
-        assert_eq!(two, vec![Some(0), Some(1)]);
+        let two_late = Some(MinuteCount {
+            realtime: 1,
+            backfill: 2,
+        });
+        assert_eq!(two, vec![live(0), two_late]);
     }
 
     #[test]

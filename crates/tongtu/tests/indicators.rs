@@ -2,7 +2,7 @@
 //! officer's fleet, one of another enterprise) report today, one record out of range; the
 //! live figures for today are checked city-wide and for the officer (own enterprise only),
 //! with the drill-down to the unqualified record, the Excel workbook read back, and the
-//! recompute/settings permissions.
+//! recompute/settings permissions; then the 考核指标 page in headless Chromium as the officer.
 
 mod common;
 
@@ -224,5 +224,25 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
         .await
         .expect("put");
     assert_eq!(r.status(), 403);
+
+    // The console page as the officer: their enterprise's row with the same figure, its
+    // vehicles, and the vehicle-day's drill-down naming the out-of-range altitude.
+    if let Some(chromium) = common::chromium_or_skip() {
+        let envs = vec![
+            ("BASE_URL", s.base.clone()),
+            ("USERNAME", "officer".to_string()),
+            ("PASSWORD", common::PASSWORD.to_string()),
+            ("ENTERPRISE_ID", own.to_string()),
+            ("VEHICLE_ID", a.vehicle_id.to_string()),
+            ("EXPECT_QUALIFIED", "5 / 6".to_string()),
+            ("EXPECT_TEXT", "高程超出范围".to_string()),
+            ("ONLY_OWN", "1".to_string()),
+            ("CHROMIUM", chromium.to_string_lossy().to_string()),
+        ];
+        let out = tokio::task::spawn_blocking(move || common::node_script("indicators.mjs", &envs))
+            .await
+            .expect("browser task");
+        assert!(out.contains("OK indicators"), "{out}");
+    }
     drop((ta, tb));
 }

@@ -182,7 +182,7 @@ export interface Dashboard {
   counts: LiveCounts
   online: number
   by_class: { vehicle_type: string; total: number; online: number; moving: number; reported_today: number; alarming: number }[]
-  positions_per_minute: { from: string; values: (number | null)[]; total: number }
+  positions_per_minute: { from: string; values: (number | null)[]; backfill: (number | null)[]; total: number; total_backfill: number }
   alarms_today: number
   alarms_by_rule: { rule: string; count: number }[]
   alarms_by_state: { state: string; count: number }[]

@@ -45,6 +45,12 @@ const routes: RouteRecordRaw[] = [
         meta: { permission: 'alarm.read' },
       },
       {
+        path: 'indicators',
+        name: 'indicators',
+        component: () => import('@/views/IndicatorsView.vue'),
+        meta: { permission: 'registry.read' },
+      },
+      {
         path: 'alarms/:id(\\d+)',
         name: 'alarm',
         component: () => import('@/views/AlarmDetailView.vue'),

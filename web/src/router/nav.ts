@@ -26,6 +26,7 @@ export const nav: NavGroup[] = [
       { path: '/playback', label: 'menu.playback', testid: 'menu-playback', permission: 'registry.read' },
       { path: '/alarms', label: 'menu.alarms', testid: 'menu-alarms', permission: 'alarm.read' },
       { path: '/alarms/stats', label: 'menu.alarmStats', testid: 'menu-alarm-stats', permission: 'alarm.read' },
+      { path: '/indicators', label: 'menu.indicators', testid: 'menu-indicators', permission: 'registry.read' },
       { path: '/cases', label: 'menu.cases', testid: 'menu-cases', permission: 'alarm.read' },
       { path: '/rules', label: 'menu.rules', testid: 'menu-rules', permission: 'rules.manage' },
       { path: '/geofences', label: 'menu.geofences', testid: 'menu-geofences', permission: 'rules.manage' },

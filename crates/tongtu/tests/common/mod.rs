@@ -216,3 +216,45 @@ pub async fn feed(
         .expect("websocket feed")
         .0
 }
+
+/// Chromium for the browser tests: `$CHROMIUM` or Debian's `/usr/bin/chromium`; `None` when the
+/// browser tests are skipped (TONGTU_SKIP_BROWSER_TESTS=1, machines without Chromium).
+pub fn chromium_or_skip() -> Option<std::path::PathBuf> {
+    if std::env::var("TONGTU_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1") {
+        eprintln!("browser test skipped by TONGTU_SKIP_BROWSER_TESTS=1");
+        return None;
+    }
+    let p = std::path::PathBuf::from(
+        std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+    );
+    assert!(
+        p.exists(),
+        "Chromium not found at {} (apt-get install chromium), or set CHROMIUM",
+        p.display()
+    );
+    assert!(
+        tongtu_server::web::console_built(),
+        "the binary was built without the console (TONGTU_SKIP_WEB_BUILD=1)"
+    );
+    Some(p)
+}
+
+/// Runs `node web/e2e/<script>` with `envs` (blocking); panics with its output on failure and
+/// returns its stdout.
+pub fn node_script(script: &str, envs: &[(&str, String)]) -> String {
+    let web = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web");
+    let out = Command::new("node")
+        .arg(format!("e2e/{script}"))
+        .current_dir(&web)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run node (is Node.js installed?)");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{script} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
