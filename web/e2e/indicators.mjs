@@ -2,7 +2,8 @@
 // Browser test of 考核指标: signs in as $USERNAME, opens the page from the menu, checks that the
 // enterprise $ENTERPRISE_ID's 数据合格率 reads $EXPECT_QUALIFIED ("x / y") and that no other
 // enterprise is listed ($ONLY_OWN=1), opens its vehicles by clicking the row, then vehicle
-// $VEHICLE_ID's day and checks the drill-down lists the unqualified record ($EXPECT_TEXT).
+// $VEHICLE_ID's day and checks the drill-down lists the unqualified record ($EXPECT_TEXT);
+// then the daily trend tab draws its chart.
 //
 //   BASE_URL=... USERNAME=officer PASSWORD=... ENTERPRISE_ID=3 VEHICLE_ID=12 \
 //   EXPECT_QUALIFIED="5 / 6" EXPECT_TEXT=7000 [ONLY_OWN=1] [SCREENSHOT=/tmp/ind.png] node e2e/indicators.mjs
@@ -47,6 +48,11 @@ async function main() {
       throw new Error(`the drill-down does not show "${expectText}": ${(await dialog.textContent())?.slice(0, 400)}`)
     })
     if (process.env.SCREENSHOT_DRILL) await page.screenshot({ path: process.env.SCREENSHOT_DRILL })
+    // The daily trend draws.
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    await page.locator(tid('ind-tab-trend')).click()
+    await page.locator(`${tid('ind-trend-chart')} canvas`).first().waitFor({ state: 'visible' })
     if (errors.length) throw new Error(`page errors: ${errors.join(' | ')}`)
   } catch (e) {
     if (page) await page.screenshot({ path: '/tmp/indicators-failure.png' }).catch(() => {})

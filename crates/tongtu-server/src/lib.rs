@@ -84,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/dashboard/today", get(live::dashboard))
         .route("/api/v1/indicators", get(indicators::report))
         .route("/api/v1/indicators/ranking", get(indicators::ranking))
+        .route("/api/v1/indicators/trend", get(indicators::trend))
         .route("/api/v1/indicators/notice", get(indicators::notice))
         .route("/api/v1/indicators/export", get(indicators::export))
         .route(

@@ -87,6 +87,21 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
     assert_eq!(ratio(&c["online_rate"]), (2.0, 2.0), "{c}");
     assert!(city["live_day"].is_number(), "{city}");
 
+    // The trend of this month: one entry per day up to today, today's live and as above.
+    let (st, tr) = get_json(&admin, &api("/indicators/trend")).await;
+    assert_eq!(st, 200, "{tr}");
+    let days = tr["items"].as_array().expect("trend items");
+    let last = days.last().expect("today");
+    assert_eq!(last["live"], true, "{last}");
+    assert_eq!(
+        ratio(&last["group"]["data_qualified_rate"]),
+        (8.0, 9.0),
+        "{last}"
+    );
+    assert!(days[..days.len() - 1]
+        .iter()
+        .all(|d| d["group"]["data_qualified_rate"]["denominator"] == 0.0));
+
     // The officer: their enterprise only, whatever they ask for.
     let (st, mine) = get_json(&officer, &api("/indicators?group=enterprise")).await;
     assert_eq!(st, 200, "{mine}");

@@ -309,6 +309,18 @@ export function indicatorReport(q: ReportQuery): Promise<IndicatorReport> {
   })
 }
 
+export interface TrendDay {
+  day: number
+  date: string
+  live: boolean
+  group: GroupIndicators
+}
+
+/** The scope's figures day by day (track and record indicators; speeding/fatigue are per period). */
+export function indicatorTrend(from: string, to: string, enterpriseId?: number | null, region?: string | null): Promise<{ items: TrendDay[] }> {
+  return request<{ items: TrendDay[] }>('/indicators/trend', { query: { from, to, enterprise_id: enterpriseId ?? undefined, region: region ?? undefined } })
+}
+
 export function indicatorRanking(from: string, to: string, indicator: RankingIndicator): Promise<Ranking> {
   return request<Ranking>('/indicators/ranking', { query: { from, to, indicator }, quiet: [400, 422, 503] })
 }

@@ -802,6 +802,8 @@ const en: Messages = {
       vehicle: 'Vehicles',
     },
     tabRanking: 'Ranking',
+    tabTrend: 'Daily trend',
+    trendNote: 'Each day counts that day only; speeding and fatigue are figures of the whole period (see the summary above).',
     tabNotice: 'Monthly notice',
     col: {
       name: 'Name',

@@ -800,6 +800,8 @@ const zhCN = {
       vehicle: '车辆',
     },
     tabRanking: '企业排名',
+    tabTrend: '每日趋势',
+    trendNote: '每日数值只计当天的数据；超速与疲劳驾驶按整个统计期计算，见上方汇总。',
     tabNotice: '月度通报',
     col: {
       name: '名称',

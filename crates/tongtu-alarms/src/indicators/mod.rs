@@ -24,8 +24,8 @@ pub mod settings;
 pub use compute::{catch_up, compute_day, nightly, recompute, today, RunSummary, MAX_RANGE_DAYS};
 pub use export::{indicators_csv, indicators_workbook};
 pub use report::{
-    notice, ranking, report, vehicle_drilldown, GroupName, IndicatorReport, Notice, NoticeItem,
-    NoticeRow, RankedRow, ReportQuery, VehicleDrillDown, MAX_DRILL_ITEMS,
+    notice, ranking, report, trend, vehicle_drilldown, GroupName, IndicatorReport, Notice,
+    NoticeItem, NoticeRow, RankedRow, ReportQuery, TrendDay, VehicleDrillDown, MAX_DRILL_ITEMS,
 };
 pub use settings::{load_config, save_config, validate_config};
 

@@ -472,6 +472,48 @@ pub async fn report(
     })
 }
 
+/// One day of a trend: the scope's figures of that day alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendDay {
+    pub day: i32,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Computed live (today).
+    pub live: bool,
+    pub group: GroupIndicators,
+}
+
+/// The city's (or the scope's) figures day by day over a period, for trend lines. Alarm
+/// figures are loaded per period, not per day, so the days carry the track and record
+/// indicators only: speeding and fatigue read 0 here (use [`report`] for them).
+pub async fn trend(
+    db: &SqlitePool,
+    tracks: &Arc<TrackStore>,
+    cfg: &IndicatorConfig,
+    p: &Principal,
+    q: &ReportQuery,
+    now_ms: i64,
+) -> Result<Vec<TrendDay>> {
+    let period = check_period(q.from_day, q.to_day)?;
+    let mut l = load(db, tracks, cfg, period, now_ms).await?;
+    let scope = scope_of(p, q.enterprise_id, q.region.clone(), &l)?;
+    l.alarms.clear();
+    let mut out = Vec::new();
+    for day in period.first_day..=period.last_day {
+        let one = Period::new(day, day).map_err(indicator_err)?;
+        let r = aggregate_scope(cfg, &l, &scope, one, Grouping::City)?;
+        if let Some(group) = r.groups.into_iter().next() {
+            out.push(TrendDay {
+                day,
+                date: day_label(day),
+                live: l.live_day == Some(day),
+                group,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// One row of an enterprise ranking.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RankedRow {

@@ -133,6 +133,19 @@ pub async fn report(
     ))
 }
 
+/// `GET /indicators/trend?from&to&enterprise_id&region`: the scope's figures day by day.
+pub async fn trend(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    only(&params, &["from", "to", "enterprise_id", "region"])?;
+    let q = query(&params)?;
+    let cfg = config(&st).await?;
+    let days = ind::trend(&st.db, &tracks(&st)?, &cfg, &p, &q, now_ms()).await?;
+    Ok(Json(json!({ "items": days })))
+}
+
 fn indicator(v: Option<&String>) -> ApiResult<Indicator> {
     let v = v.map(String::as_str).unwrap_or("online_rate");
     serde_json::from_value(Value::String(v.to_string())).map_err(|_| {
