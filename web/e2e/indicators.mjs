@@ -3,7 +3,8 @@
 // enterprise $ENTERPRISE_ID's 数据合格率 reads $EXPECT_QUALIFIED ("x / y") and that no other
 // enterprise is listed ($ONLY_OWN=1), opens its vehicles by clicking the row, then vehicle
 // $VEHICLE_ID's day and checks the drill-down lists the unqualified record ($EXPECT_TEXT);
-// then the daily trend tab draws its chart.
+// then the daily trend tab draws its chart; with $SETTINGS_ONLINE (an administrator) it sets the
+// 上线率 target in 考核参数.
 //
 //   BASE_URL=... USERNAME=officer PASSWORD=... ENTERPRISE_ID=3 VEHICLE_ID=12 \
 //   EXPECT_QUALIFIED="5 / 6" EXPECT_TEXT=7000 [ONLY_OWN=1] [SCREENSHOT=/tmp/ind.png] node e2e/indicators.mjs
@@ -53,6 +54,18 @@ async function main() {
     await dialog.waitFor({ state: 'hidden' })
     await page.locator(tid('ind-tab-trend')).click()
     await page.locator(`${tid('ind-trend-chart')} canvas`).first().waitFor({ state: 'visible' })
+    // An administrator changes the 上线率 target in 考核参数 ($SETTINGS_ONLINE, percent).
+    if (process.env.SETTINGS_ONLINE) {
+      await page.locator(tid('ind-settings')).click()
+      const settings = page.locator(tid('ind-settings-dialog'))
+      await settings.waitFor({ state: 'visible' })
+      const input = page.locator(`${tid('ind-settings-online_rate')} input`)
+      await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? '') !== '', `${tid('ind-settings-online_rate')} input`)
+      await input.fill(process.env.SETTINGS_ONLINE)
+      await input.press('Tab')
+      await page.locator(tid('ind-settings-save')).click()
+      await settings.waitFor({ state: 'hidden' })
+    }
     if (errors.length) throw new Error(`page errors: ${errors.join(' | ')}`)
   } catch (e) {
     if (page) await page.screenshot({ path: '/tmp/indicators-failure.png' }).catch(() => {})

@@ -258,6 +258,27 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
             .await
             .expect("browser task");
         assert!(out.contains("OK indicators"), "{out}");
+        // The administrator sets the 上线率 target to 96 % in the parameters dialog.
+        let envs = vec![
+            ("BASE_URL", s.base.clone()),
+            ("USERNAME", "admin".to_string()),
+            ("PASSWORD", common::PASSWORD.to_string()),
+            ("ENTERPRISE_ID", own.to_string()),
+            ("VEHICLE_ID", a.vehicle_id.to_string()),
+            ("EXPECT_QUALIFIED", "5 / 6".to_string()),
+            ("EXPECT_TEXT", "高程超出范围".to_string()),
+            ("SETTINGS_ONLINE", "96".to_string()),
+            ("CHROMIUM", chromium.to_string_lossy().to_string()),
+        ];
+        let out = tokio::task::spawn_blocking(move || common::node_script("indicators.mjs", &envs))
+            .await
+            .expect("browser task");
+        assert!(out.contains("OK indicators"), "{out}");
+        let (_, cfg) = get_json(&admin, &api("/indicators/settings")).await;
+        assert!(
+            (cfg["targets"]["online_rate"].as_f64().expect("target") - 0.96).abs() < 1e-9,
+            "{cfg}"
+        );
     }
     drop((ta, tb));
 }
