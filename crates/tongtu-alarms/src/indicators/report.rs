@@ -278,9 +278,12 @@ async fn load(
     let fingerprint = day_fingerprint(cfg);
     let mut missing_days = Vec::new();
     let mut stale_days = Vec::new();
+    // Days before the first stored track have nothing to compute: not "missing".
+    let first_track_day = tracks.day_bytes().iter().map(|(d, _)| *d).min();
     for day in period.first_day..=period.last_day.min(today_day - 1) {
         match stored.computed.get(&day) {
-            None => missing_days.push(day),
+            None if first_track_day.is_some_and(|f| day >= f) => missing_days.push(day),
+            None => {}
             Some(f) if *f != fingerprint => stale_days.push(day),
             Some(_) => {}
         }
