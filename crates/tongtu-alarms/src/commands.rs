@@ -10,7 +10,9 @@ use tongtu_registry::{record, Permission, Principal, Vehicle};
 
 use crate::error::{AlarmError, Result};
 use crate::monitor::{track_points, TrackPoint};
-use crate::workflow::{failure_error, Downlink, ParamEntry, TextAnswer, MAX_TEXT_CHARS};
+use crate::workflow::{
+    failure_error, CommandFuture, Downlink, ParamEntry, TextAnswer, MAX_TEXT_CHARS,
+};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -109,16 +111,20 @@ pub async fn text(
     }
 }
 
-/// Asks the terminal where it is now.
-pub async fn locate(
+/// The steps the query commands share: permission, visibility (404 for another enterprise's
+/// vehicle), the question to the terminal, and an audit entry with its answer, whatever it
+/// was. Returns the answer code and the answer.
+async fn query<'a, T>(
     db: &SqlitePool,
-    dl: &dyn Downlink,
     p: &Principal,
     vehicle_id: i64,
-) -> Result<CommandResult> {
+    action: &str,
+    summary: impl FnOnce(&str) -> String,
+    ask: impl FnOnce() -> CommandFuture<'a, T>,
+) -> Result<(String, T)> {
     may_command(p)?;
     let vehicle = record::get::<Vehicle>(db, p, vehicle_id).await?;
-    let outcome = dl.query_location(vehicle_id, &p.username).await;
+    let outcome = ask().await;
     let result = outcome
         .as_ref()
         .map_or_else(|f| f.code(), |_| "accepted".into());
@@ -126,12 +132,31 @@ pub async fn locate(
         db,
         p,
         &vehicle,
-        "terminal.locate",
-        format!("查询 {} 位置", vehicle.plate),
+        action,
+        summary(&vehicle.plate),
         serde_json::json!({ "terminal_result": result }),
     )
     .await?;
-    let fix = outcome.map_err(|f| failure_error(&f))?;
+    let answer = outcome.map_err(|f| failure_error(&f))?;
+    Ok((result, answer))
+}
+
+/// Asks the terminal where it is now.
+pub async fn locate(
+    db: &SqlitePool,
+    dl: &dyn Downlink,
+    p: &Principal,
+    vehicle_id: i64,
+) -> Result<CommandResult> {
+    let (result, fix) = query(
+        db,
+        p,
+        vehicle_id,
+        "terminal.locate",
+        |plate| format!("查询 {plate} 位置"),
+        || dl.query_location(vehicle_id, &p.username),
+    )
+    .await?;
     Ok(CommandResult {
         terminal_result: result,
         position: track_points(&[fix]).0.into_iter().next(),
@@ -146,22 +171,15 @@ pub async fn read_params(
     p: &Principal,
     vehicle_id: i64,
 ) -> Result<CommandResult> {
-    may_command(p)?;
-    let vehicle = record::get::<Vehicle>(db, p, vehicle_id).await?;
-    let outcome = dl.query_params(vehicle_id, &p.username).await;
-    let result = outcome
-        .as_ref()
-        .map_or_else(|f| f.code(), |_| "accepted".into());
-    audit_command(
+    let (result, params) = query(
         db,
         p,
-        &vehicle,
+        vehicle_id,
         "terminal.params",
-        format!("读取 {} 终端参数", vehicle.plate),
-        serde_json::json!({ "terminal_result": result }),
+        |plate| format!("读取 {plate} 终端参数"),
+        || dl.query_params(vehicle_id, &p.username),
     )
     .await?;
-    let params = outcome.map_err(|f| failure_error(&f))?;
     Ok(CommandResult {
         terminal_result: result,
         position: None,
