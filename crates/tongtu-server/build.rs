@@ -103,6 +103,9 @@ fn run(cmd: &mut Command, what: &str) {
 }
 
 fn placeholder(out: &Path) {
+    // A console built earlier into the same OUT_DIR must not survive beside the placeholder:
+    // its assets would make `console_built()` true for a binary that serves no console.
+    let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).expect("create web out dir");
     std::fs::write(
         out.join("index.html"),
