@@ -40,8 +40,11 @@ fn metric(text: &str, name: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_fleet_reaches_the_track_store() {
     let mut server = common::start(VEHICLES);
-    // Today 08:00 Beijing time: most of the fleet is on the road.
-    let start = Utc::now()
+    // Yesterday 08:00 Beijing time: most of the fleet is on the road. Yesterday, so that the
+    // simulated half hour is in the past whatever the time of the run (today's 08:00 Beijing
+    // is in the future during the first half hour after UTC midnight, and future fixes are
+    // not stored as track).
+    let start = (Utc::now() - TimeDelta::days(1))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .expect("midnight")
