@@ -63,6 +63,28 @@ async function main() {
       await page.waitForFunction((sel) => (document.querySelector(sel)?.value ?? '') !== '', `${tid('ind-settings-online_rate')} input`)
       await input.fill(process.env.SETTINGS_ONLINE)
       await input.press('Tab')
+      // A score weight on the second tab.
+      await settings.locator('#tab-score').click()
+      const speeding = page.locator(`${tid('ind-settings-enterprise_score.speeding')} input`)
+      await speeding.fill('25')
+      await speeding.press('Tab')
+      // A southern latitude bound north of the northern one: the server's 422 names the
+      // field, the dialog shows it on the field and on its tab.
+      await settings.locator('#tab-ranges').click()
+      const latMin = page.locator(`${tid('ind-settings-record.lat_min')} input`)
+      await latMin.fill('60')
+      await latMin.press('Tab')
+      await settings.locator('#tab-targets').click()
+      await page.locator(tid('ind-settings-save')).click()
+      await settings.locator('.el-form-item__error').first().waitFor({ state: 'visible' })
+      const shownTab = await settings.locator('.el-tabs__item.is-active').getAttribute('id')
+      if (shownTab !== 'tab-ranges') throw new Error(`the error's tab is not shown: ${shownTab}`)
+      await latMin.fill('18.5')
+      await latMin.press('Tab')
+      // Clearing the jump distance turns the jump rule off (null).
+      const jump = page.locator(`${tid('ind-settings-drift_jump_m')} input`)
+      await jump.fill('')
+      await jump.press('Tab')
       await page.locator(tid('ind-settings-save')).click()
       await settings.waitFor({ state: 'hidden' })
     }

@@ -172,6 +172,23 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
     let sheet = wb.worksheet_range("全市").expect("全市");
     let text: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
     assert!(text.iter().any(|t| t.contains("数据合格率")), "{text:?}");
+    // Filtered like the page: one enterprise's workbook lists its vehicles only.
+    let resp = admin
+        .get(api(&format!("/indicators/export?enterprise_id={own}")))
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.expect("xlsx");
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+        .expect("a workbook");
+    let sheet = wb.worksheet_range("车辆").expect("车辆");
+    let text: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+    assert!(text.contains(&a.plate), "{text:?}");
+    assert!(!text.contains(&b.plate), "{text:?}");
+    let (st, e) = get_json(&admin, &api("/indicators/export?enterprise_id=x")).await;
+    assert_eq!(st, 400);
+    assert!(e.to_string().contains("enterprise_id"), "{e}");
     let csv = admin
         .get(api("/indicators/export?format=csv&group=enterprise"))
         .send()
@@ -210,7 +227,9 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(r.status(), 200);
+    let run: Value = r.json().await.expect("run summary");
+    assert_eq!(run["days"].as_array().map(Vec::len), Some(1), "{run}");
     let (_, audit) = get_json(&admin, &api("/audit?limit=20")).await;
     assert!(
         audit.to_string().contains("indicators.recompute"),
@@ -279,6 +298,17 @@ async fn indicators_of_today_scoped_drilled_and_exported() {
             (cfg["targets"]["online_rate"].as_f64().expect("target") - 0.96).abs() < 1e-9,
             "{cfg}"
         );
+        assert_eq!(cfg["enterprise_score"]["speeding"], 25.0, "{cfg}");
+        assert_eq!(
+            cfg["record"]["lat_min"], 18_500_000,
+            "degrees stored in 1e-6"
+        );
+        assert!(
+            cfg["drift_jump_m"].is_null(),
+            "cleared turns the rule off: {cfg}"
+        );
+        // What the dialog did not show is kept as it was.
+        assert_eq!(cfg["record"]["lat_max"], 53_550_000, "{cfg}");
     }
     drop((ta, tb));
 }

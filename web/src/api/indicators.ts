@@ -289,6 +289,8 @@ export interface RecomputeResult {
   propagated: number[]
   /** Vehicle-day rows written. */
   vehicle_days: number
+  /** Earlier days not stored yet, computed first because the range starts from them. */
+  caught_up: number[]
 }
 
 export interface ReportQuery {
@@ -339,10 +341,25 @@ export function vehicleDrillDown(vehicleId: number, day: string): Promise<Vehicl
 }
 
 /** Saves the xlsx workbook (every level) or one level as CSV; returns the file name. */
-export function exportIndicators(from: string, to: string, format: 'xlsx' | 'csv', group?: Grouping): Promise<string> {
+/** Downloads the page's scope: `enterpriseId` / `region` narrow it as the table's filters do. */
+export function exportIndicators(
+  from: string,
+  to: string,
+  format: 'xlsx' | 'csv',
+  group?: Grouping,
+  enterpriseId?: number | null,
+  region?: string | null,
+): Promise<string> {
   return download(
     '/indicators/export',
-    { from, to, format, group: format === 'csv' ? group : undefined },
+    {
+      from,
+      to,
+      format,
+      group: format === 'csv' ? group : undefined,
+      enterprise_id: enterpriseId ?? undefined,
+      region: region ?? undefined,
+    },
     `indicators-${from}-${to}.${format}`,
   )
 }

@@ -33,6 +33,10 @@ pub struct RunSummary {
     pub propagated: Vec<i32>,
     /// Vehicle-day rows written.
     pub vehicle_days: u64,
+    /// Days before a recompute's range that were not stored yet and were computed first,
+    /// because the range's carries start from them (empty for `catch_up` itself, whose
+    /// days are all in `days`).
+    pub caught_up: Vec<i32>,
 }
 
 impl RunSummary {
@@ -40,6 +44,7 @@ impl RunSummary {
         self.days.extend(o.days);
         self.propagated.extend(o.propagated);
         self.vehicle_days += o.vehicle_days;
+        self.caught_up.extend(o.caught_up);
     }
 }
 
@@ -130,8 +135,13 @@ pub async fn recompute(
     now_ms: i64,
 ) -> Result<RunSummary> {
     check_range(cfg, from_day, to_day, now_ms)?;
-    let mut summary = catch_up(db, tracks, cfg, from_day - 1, now_ms).await?;
-    summary.absorb(run(db, tracks, cfg, from_day, to_day, now_ms).await?);
+    let before = catch_up(db, tracks, cfg, from_day - 1, now_ms).await?;
+    let mut summary = run(db, tracks, cfg, from_day, to_day, now_ms).await?;
+    summary.vehicle_days += before.vehicle_days;
+    summary.caught_up = before.days;
+    summary.caught_up.extend(before.caught_up);
+    // Days `catch_up` settled inside the range are this run's days too.
+    summary.propagated.extend(before.propagated);
     Ok(summary)
 }
 

@@ -217,14 +217,18 @@ pub async fn drilldown(
     ))
 }
 
-/// `GET /indicators/export?from&to&format=xlsx|csv&group`: the workbook with one sheet per
-/// level (city, regions, enterprises, vehicles), or one level as CSV.
+/// `GET /indicators/export?from&to&format=xlsx|csv&group&enterprise_id&region`: the workbook
+/// with one sheet per level (city, regions, enterprises, vehicles), or one level as CSV, of
+/// the same scope as the page shows (a region or one enterprise when filtered).
 pub async fn export(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryRead>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    only(&params, &["from", "to", "format", "group"])?;
+    only(
+        &params,
+        &["from", "to", "format", "group", "enterprise_id", "region"],
+    )?;
     let q = query(&params)?;
     let cfg = config(&st).await?;
     let tracks = tracks(&st)?;
