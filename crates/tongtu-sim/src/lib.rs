@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod fleet;
 pub mod plan;
+pub mod records;
 pub mod runner;
 pub mod scenario;
 pub mod terminal;

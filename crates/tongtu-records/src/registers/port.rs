@@ -1,0 +1,5 @@
+//! (declarations pending)
+
+use crate::decl::Register;
+
+pub const REGISTERS: &[Register] = &[];

@@ -1,0 +1,63 @@
+//! Deterministic demo rows for the bureau's registers (at least the last 18 months, so that
+//! year-on-year figures exist). Rows are JSON objects in **sheet form**, as a person would type
+//! them into the register's Excel template: codes as their code, regions by name
+//! ([`crate::fleet::REGIONS`]), enterprises by USCC, vehicles by plate, rows of another
+//! register by that register's title field, dates `YYYY-MM-DD`, months `YYYY-MM`. The demo
+//! imports them through the same path as an Excel sheet (`tongtu_records::store::import_rows`),
+//! so every declared check applies to them.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+use crate::fleet::DemoFleet;
+
+pub mod enforcement;
+pub mod port;
+pub mod projects;
+pub mod roads;
+pub mod safety;
+pub mod services;
+pub mod stats;
+pub mod transit;
+pub mod worklog;
+
+/// The rows of one register, in import order.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub register: &'static str,
+    pub rows: Vec<Map<String, Value>>,
+}
+
+/// What the generators know about the demo world.
+pub struct Ctx<'a> {
+    pub seed: u64,
+    /// The demo's "today" (Beijing date); data runs up to the month before it, at least 18
+    /// months back.
+    pub today: NaiveDate,
+    pub fleet: &'a DemoFleet,
+}
+
+/// Every register's demo rows, parents before the registers that refer to them (the order
+/// of `tongtu_records::registers::all()`).
+pub fn generate(ctx: &Ctx) -> Vec<Batch> {
+    let mut out = Vec::new();
+    out.extend(projects::generate(ctx));
+    out.extend(roads::generate(ctx));
+    out.extend(port::generate(ctx));
+    out.extend(stats::generate(ctx));
+    out.extend(enforcement::generate(ctx));
+    out.extend(safety::generate(ctx));
+    out.extend(transit::generate(ctx));
+    out.extend(services::generate(ctx));
+    out.extend(worklog::generate(ctx));
+    out
+}
+
+/// A row from `(key, value)` pairs; `Value::Null` entries are left out.
+pub fn row<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
