@@ -11,6 +11,7 @@ import { extname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { alarmsApi } from './mock-alarms.mjs'
 import { feedTick, liveApi, wsFrame } from './mock-live.mjs'
+import { recordsApi } from './mock-records.mjs'
 
 const PORT = Number(process.env.PORT || 18080)
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
@@ -139,6 +140,22 @@ async function api(req, res, url) {
   if (/^\/(live\/vehicles|map\/basemap|vehicles\/\d+\/track)$/.test(path)) {
     const done = await liveApi({ path, url, user, res, send: (status, b) => send(res, status, b), fail: (status, code, message) => fail(res, status, code, message) })
     if (done !== false) return
+  }
+  if (path.startsWith('/records')) {
+    return recordsApi({
+      path,
+      method,
+      url,
+      user,
+      db,
+      res,
+      readBody: () => readBody(req),
+      readRaw: async () => {
+        for await (const _c of req);
+      },
+      send: (status, b) => send(res, status, b),
+      fail: (status, code, message, details) => fail(res, status, code, message, details),
+    })
   }
   if (path === '/regions') return list(res, db.regions, url)
   if (path === '/audit') return list(res, db.audit, url)

@@ -31,9 +31,14 @@ impl Dict {
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// Text of at most `max` characters.
-    Text { max: u32 },
+    Text {
+        max: u32,
+    },
     /// An integer within the bounds.
-    Int { min: Option<i64>, max: Option<i64> },
+    Int {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     /// A decimal rounded to `scale` places, within the bounds.
     Num {
         scale: u8,
@@ -245,15 +250,51 @@ pub struct Group {
 }
 
 pub const GROUPS: &[Group] = &[
-    Group { key: "projects", zh: "重点项目与资金", en: "Projects and funding" },
-    Group { key: "roads", zh: "农村公路与桥梁路面", en: "Rural roads, bridges, pavement" },
-    Group { key: "port", zh: "港口航运", en: "Port and shipping" },
-    Group { key: "stats", zh: "运输统计", en: "Transport statistics" },
-    Group { key: "enforcement", zh: "执法检查", en: "Enforcement" },
-    Group { key: "safety", zh: "安全生产", en: "Safety" },
-    Group { key: "transit", zh: "公交与客运站", en: "Transit and stations" },
-    Group { key: "services", zh: "政务服务与防疫", en: "Services and epidemic work" },
-    Group { key: "worklog", zh: "大事记", en: "Work log" },
+    Group {
+        key: "projects",
+        zh: "重点项目与资金",
+        en: "Projects and funding",
+    },
+    Group {
+        key: "roads",
+        zh: "农村公路与桥梁路面",
+        en: "Rural roads, bridges, pavement",
+    },
+    Group {
+        key: "port",
+        zh: "港口航运",
+        en: "Port and shipping",
+    },
+    Group {
+        key: "stats",
+        zh: "运输统计",
+        en: "Transport statistics",
+    },
+    Group {
+        key: "enforcement",
+        zh: "执法检查",
+        en: "Enforcement",
+    },
+    Group {
+        key: "safety",
+        zh: "安全生产",
+        en: "Safety",
+    },
+    Group {
+        key: "transit",
+        zh: "公交与客运站",
+        en: "Transit and stations",
+    },
+    Group {
+        key: "services",
+        zh: "政务服务与防疫",
+        en: "Services and epidemic work",
+    },
+    Group {
+        key: "worklog",
+        zh: "大事记",
+        en: "Work log",
+    },
 ];
 
 /// Checks a set of declarations: unique keys, snake_case identifiers (they become SQL
@@ -263,13 +304,17 @@ pub fn check(registers: &[Register]) -> Vec<String> {
     let mut problems = Vec::new();
     let ident = |s: &str| {
         !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             && s.as_bytes()[0].is_ascii_lowercase()
     };
     const RESERVED: &[&str] = &["id", "created_at", "updated_at", "created_by", "updated_by"];
     for (i, r) in registers.iter().enumerate() {
         if !ident(r.key) {
-            problems.push(format!("register {:?}: key must be snake_case ASCII", r.key));
+            problems.push(format!(
+                "register {:?}: key must be snake_case ASCII",
+                r.key
+            ));
         }
         if registers[..i].iter().any(|o| o.key == r.key) {
             problems.push(format!("register {:?}: declared twice", r.key));
@@ -289,10 +334,23 @@ pub fn check(registers: &[Register]) -> Vec<String> {
                 problems.push(format!("{at}: declared twice"));
             }
             if let Kind::Ref(target) = f.kind {
-                if !registers[..i].iter().any(|o| o.key == target) {
-                    problems.push(format!(
+                match registers[..i].iter().find(|o| o.key == target) {
+                    None => problems.push(format!(
                         "{at}: refers to {target:?}, which is not declared before it"
-                    ));
+                    )),
+                    // Sheets name the referenced row by its title: it must be text and
+                    // unique on its own.
+                    Some(t) => {
+                        let text =
+                            matches!(t.field(t.title).map(|x| x.kind), Some(Kind::Text { .. }));
+                        let unique = t.unique.iter().any(|k| *k == [t.title]);
+                        if !text || !unique {
+                            problems.push(format!(
+                                "{at}: {target}'s title {:?} must be a text field declared unique on its own",
+                                t.title
+                            ));
+                        }
+                    }
                 }
             }
             if let Kind::Code(d) = f.kind {
@@ -302,15 +360,24 @@ pub fn check(registers: &[Register]) -> Vec<String> {
             }
         }
         if r.field(r.title).is_none() {
-            problems.push(format!("register {}: title {:?} is not a field", r.key, r.title));
+            problems.push(format!(
+                "register {}: title {:?} is not a field",
+                r.key, r.title
+            ));
         }
         if r.field(r.order.0).is_none() {
-            problems.push(format!("register {}: order {:?} is not a field", r.key, r.order.0));
+            problems.push(format!(
+                "register {}: order {:?} is not a field",
+                r.key, r.order.0
+            ));
         }
         for key in r.unique {
             for k in *key {
                 if r.field(k).is_none() {
-                    problems.push(format!("register {}: unique key names {k:?}, not a field", r.key));
+                    problems.push(format!(
+                        "register {}: unique key names {k:?}, not a field",
+                        r.key
+                    ));
                 }
             }
         }

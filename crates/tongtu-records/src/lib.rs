@@ -15,3 +15,15 @@ pub use decl::{Access, Field, Kind, Register};
 pub use tongtu_registry::RegistryError as RecordError;
 
 pub type Result<T, E = RecordError> = std::result::Result<T, E>;
+
+pub mod agg;
+pub mod ddl;
+pub mod excel;
+pub mod schema;
+pub mod store;
+pub mod value;
+
+/// Brings the database up to the declared registers (see [`ddl::migrate`]).
+pub async fn migrate(db: &sqlx::SqlitePool) -> Result<ddl::Migrated> {
+    ddl::migrate(db, registers::all()).await
+}

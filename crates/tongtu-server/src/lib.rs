@@ -27,7 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, ServerSettings};
 
-use routes::{admin, alarms, auth, indicators, live, registry};
+use routes::{admin, alarms, auth, indicators, live, records, registry};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -82,6 +82,25 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/live/vehicles", get(live::vehicles))
         .route("/api/v1/live/vehicles/{id}", get(live::card))
         .route("/api/v1/dashboard/today", get(live::dashboard))
+        .route("/api/v1/records/schema", get(records::schema_all))
+        .route("/api/v1/records/schema/{key}", get(records::schema_one))
+        .route(
+            "/api/v1/records/{key}",
+            get(records::list).post(records::create),
+        )
+        .route("/api/v1/records/{key}/options", get(records::options))
+        .route("/api/v1/records/{key}/template", get(records::template))
+        .route("/api/v1/records/{key}/export", get(records::export))
+        .route(
+            "/api/v1/records/{key}/import",
+            post(records::import).layer(DefaultBodyLimit::max(upload)),
+        )
+        .route(
+            "/api/v1/records/{key}/{id}",
+            get(records::get_one)
+                .put(records::update)
+                .delete(records::delete),
+        )
         .route("/api/v1/indicators", get(indicators::report))
         .route("/api/v1/indicators/ranking", get(indicators::ranking))
         .route("/api/v1/indicators/trend", get(indicators::trend))

@@ -44,6 +44,9 @@ pub struct DemoArgs {
     /// Do not drive the fleet as simulated terminals (serve the registry only).
     #[arg(long)]
     no_fleet: bool,
+    /// Do not seed the bureau's registers (projects, statistics, enforcement...).
+    #[arg(long)]
+    no_records: bool,
     /// Share of vehicle-days with a deliberate violation (speeding, fatigue, night driving,
     /// shielding, drift, tampering, offline, hazmat route deviation).
     #[arg(long, default_value_t = 0.1)]
@@ -121,6 +124,53 @@ async fn seed(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<i64
         .collect();
     record::create_many::<Driver>(pool, &system, &drv_inputs).await?;
     Ok(ent_ids.first().copied().unwrap_or(1))
+}
+
+/// The bureau's registers: 18+ months of generated rows, imported through the same checks
+/// as an Excel sheet (one audit entry per register).
+async fn seed_records(pool: &sqlx::SqlitePool, vehicles: usize, seed: u64) -> Result<()> {
+    let started = Instant::now();
+    let world = fleet::generate(seed, vehicles);
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let ctx = tongtu_sim::records::Ctx {
+        seed,
+        today,
+        fleet: &world,
+    };
+    let system = Principal::system();
+    let mut rows = 0usize;
+    for batch in tongtu_sim::records::generate(&ctx) {
+        let r = tongtu_records::registers::get(batch.register)
+            .ok_or_else(|| anyhow::anyhow!("demo rows for unknown register {}", batch.register))?;
+        let sheet = tongtu_records::store::json_rows(r, &batch.rows)
+            .map_err(|e| anyhow::anyhow!("demo rows of {}: {e}", r.key))?;
+        let locate = |f: &tongtu_records::Field| (f.key.to_string(), f.zh.to_string());
+        tongtu_records::store::import_rows(
+            pool,
+            &system,
+            r,
+            &sheet,
+            &locate,
+            tongtu_records::store::AuditMode::Summary,
+        )
+        .await
+        .map_err(|e| match e {
+            tongtu_registry::RegistryError::Import(cells) => anyhow::anyhow!(
+                "demo rows of {}: {} bad cells, first: {:?}",
+                r.key,
+                cells.len(),
+                cells.first()
+            ),
+            e => anyhow::anyhow!("demo rows of {}: {e}", r.key),
+        })?;
+        rows += sheet.len();
+    }
+    tracing::info!(
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo registers seeded"
+    );
+    Ok(())
 }
 
 /// The demo city's geofences: posted limits as speed-limit corridors (路段限速) for the
@@ -263,6 +313,9 @@ pub async fn run(mut cfg: Config, args: DemoArgs) -> Result<()> {
     let started = Instant::now();
     let officer_enterprise = seed(&pool, args.vehicles, args.seed).await?;
     seed_fences(&pool).await?;
+    if !args.no_records {
+        seed_records(&pool, args.vehicles, args.seed).await?;
+    }
     write_basemap(&args.dir.join("basemap.geojson"))?;
     tracing::info!(
         vehicles = args.vehicles,

@@ -178,6 +178,9 @@ async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
     tongtu_alarms::migrate(&pool)
         .await
         .context("migrating the alarm tables")?;
+    tongtu_records::migrate(&pool)
+        .await
+        .context("migrating the register tables")?;
     Ok(pool)
 }
 

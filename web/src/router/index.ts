@@ -57,6 +57,13 @@ const routes: RouteRecordRaw[] = [
         props: (r) => ({ id: Number(r.params.id) }),
         meta: { permission: 'alarm.read' },
       },
+      {
+        path: 'records/:group([a-z_]+)',
+        name: 'records',
+        component: () => import('@/views/RecordsView.vue'),
+        props: (r) => ({ group: String(r.params.group) }),
+        meta: { permission: 'registry.read' },
+      },
       { path: 'cases', name: 'cases', component: () => import('@/views/CasesView.vue'), meta: { permission: 'alarm.read' } },
       { path: 'rules', name: 'rules', component: () => import('@/views/RuleSettingsView.vue'), meta: { permission: 'rules.manage' } },
       {
@@ -80,7 +87,8 @@ export const router = createRouter({
 
 /** First menu page the user may open. */
 function homePath(can: (p: Permission) => boolean): string {
-  for (const g of nav) for (const it of g.items) if (!it.permission || can(it.permission)) return it.path
+  for (const g of nav)
+    for (const it of g.items) if ((!it.permission || can(it.permission)) && (!it.visible || it.visible())) return it.path
   return '/tokens'
 }
 

@@ -1,5 +1,6 @@
 /** The side menu: groups of pages, each with the permission it needs (absent: any signed-in user). */
 import type { Permission } from '@/api/types'
+import { RECORD_GROUPS, useRecordsSchema } from '@/records/schema'
 
 export interface NavItem {
   path: string
@@ -8,6 +9,8 @@ export interface NavItem {
   /** data-testid of the menu item. */
   testid: string
   permission?: Permission
+  /** Shown only while this says so (reactive; e.g. a register group the user may read). */
+  visible?: () => boolean
 }
 
 export interface NavGroup {
@@ -41,6 +44,21 @@ export const nav: NavGroup[] = [
       { path: '/drivers', label: 'menu.drivers', testid: 'menu-drivers', permission: 'registry.read' },
       { path: '/terminals', label: 'menu.terminals', testid: 'menu-terminals', permission: 'registry.read' },
     ],
+  },
+  {
+    // 业务台账: one page per register group; a group shows once the schema lists one of its
+    // registers for the user (`GET /records/schema`).
+    key: 'records',
+    label: 'menu.records',
+    items: RECORD_GROUPS.map(
+      (g): NavItem => ({
+        path: `/records/${g}`,
+        label: `rec.groups.${g}`,
+        testid: `menu-rec-${g}`,
+        permission: 'registry.read',
+        visible: () => useRecordsSchema().groupVisible(g),
+      }),
+    ),
   },
   {
     key: 'system',

@@ -5,4 +5,5 @@ pub mod alarms;
 pub mod auth;
 pub mod indicators;
 pub mod live;
+pub mod records;
 pub mod registry;
