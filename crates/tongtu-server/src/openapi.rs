@@ -231,6 +231,128 @@ impl Doc {
     }
 }
 
+impl Doc {
+    /// One register's routes and schemas, from its declaration (docs/records-api.md).
+    fn register(&mut self, r: &tongtu_records::Register) {
+        use tongtu_records::Kind;
+        let mut row = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(format!("{}（{}）: {}", r.zh, r.en, r.about)));
+        let mut input = ObjectBuilder::new().schema_type(Type::Object);
+        row = row.property("id", ObjectBuilder::new().schema_type(Type::Integer));
+        for f in r.fields {
+            let mut p = ObjectBuilder::new().description(Some(format!(
+                "{}{}",
+                f.zh,
+                f.unit.map(|u| format!("（{u}）")).unwrap_or_default()
+            )));
+            p = match f.kind {
+                Kind::Text { max } => p.schema_type(Type::String).max_length(Some(max as usize)),
+                Kind::Int { min, max } => p
+                    .schema_type(Type::Integer)
+                    .minimum(min.map(|v| v as f64))
+                    .maximum(max.map(|v| v as f64)),
+                Kind::Num { min, max, .. } => {
+                    p.schema_type(Type::Number).minimum(min).maximum(max)
+                }
+                Kind::Date => p.schema_type(Type::String).format(Some(
+                    utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date),
+                )),
+                Kind::Month => p.schema_type(Type::String).pattern(Some("^[0-9]{4}-[0-9]{2}$")),
+                Kind::Bool => p.schema_type(Type::Boolean),
+                Kind::Code(d) => p
+                    .schema_type(Type::String)
+                    .enum_values(Some(d.codes.iter().map(|c| c.code))),
+                Kind::Region | Kind::Enterprise | Kind::Vehicle | Kind::Ref(_) => {
+                    p.schema_type(Type::Integer)
+                }
+            };
+            let p = p.build();
+            row = row.property(f.key, p.clone());
+            input = input.property(f.key, p);
+            if f.required {
+                row = row.required(f.key);
+                input = input.required(f.key);
+            }
+        }
+        row = row
+            .property("_display", ObjectBuilder::new().schema_type(Type::Object))
+            .property("created_at", ObjectBuilder::new().schema_type(Type::String))
+            .property("updated_at", ObjectBuilder::new().schema_type(Type::String));
+        let name = format!("Record_{}", r.key);
+        let input_name = format!("RecordInput_{}", r.key);
+        self.components = std::mem::take(&mut self.components)
+            .schema(&name, row)
+            .schema(&input_name, input);
+        let base = format!("/api/v1/records/{}", r.key);
+        let item = format!("{base}/{{id}}");
+        let tag = format!("records.{}", r.key);
+        let mut filters: Vec<String> = Vec::new();
+        for f in r.fields.iter().filter(|f| f.filter) {
+            filters.push(f.key.to_string());
+            if matches!(f.kind, Kind::Date | Kind::Month | Kind::Int { .. } | Kind::Num { .. }) {
+                filters.push(format!("{}_from", f.key));
+                filters.push(format!("{}_to", f.key));
+            }
+        }
+        let mut list_params = vec![
+            ("q", ParameterIn::Query, "substring of any text field"),
+            ("sort", ParameterIn::Query, "field or -field"),
+            ("cursor", ParameterIn::Query, "next_cursor of the previous page"),
+            ("limit", ParameterIn::Query, "page size, 1–500 (default 50)"),
+        ];
+        for f in &filters {
+            list_params.push((f.as_str(), ParameterIn::Query, "filter"));
+        }
+        let id = vec![("id", ParameterIn::Path, "row id")];
+        let ops: Vec<(HttpMethod, &str, String, &str, Option<&str>, Option<&str>, &str, Vec<_>)> = vec![
+            (HttpMethod::Get, &base, format!("List {}", r.zh), "registry.read", None, Some("Page"), "200", list_params.clone()),
+            (HttpMethod::Post, &base, format!("Create {}", r.zh), "registry.write", Some(&input_name), Some(&name), "201", vec![]),
+            (HttpMethod::Get, &item, format!("Get {}", r.zh), "registry.read", None, Some(&name), "200", id.clone()),
+            (HttpMethod::Put, &item, format!("Replace {}", r.zh), "registry.write", Some(&input_name), Some(&name), "200", id.clone()),
+            (HttpMethod::Delete, &item, format!("Delete {}", r.zh), "registry.write", None, None, "204", id),
+        ];
+        for (method, path, summary, permission, body, response, status, params) in ops {
+            self.op(Op { method, path, tag: &tag, summary, permission, body, response, status, params });
+        }
+        let mut export_params = list_params;
+        export_params.push(("format", ParameterIn::Query, "xlsx (default) or csv"));
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &format!("{base}/export"),
+            tag: &tag,
+            summary: format!("Export {} (xlsx or csv)", r.zh),
+            permission: "registry.read",
+            body: None,
+            response: Some("xlsx"),
+            status: "200",
+            params: export_params,
+        });
+        self.op(Op {
+            method: HttpMethod::Get,
+            path: &format!("{base}/template"),
+            tag: &tag,
+            summary: format!("Excel template of {}", r.zh),
+            permission: "registry.read",
+            body: None,
+            response: Some("xlsx"),
+            status: "200",
+            params: vec![],
+        });
+        self.op(Op {
+            method: HttpMethod::Post,
+            path: &format!("{base}/import"),
+            tag: &tag,
+            summary: format!("Import {} from Excel (all or nothing; natural key updates)", r.zh),
+            permission: "registry.write",
+            body: Some("multipart"),
+            response: Some("RecordImportResult"),
+            status: "200",
+            params: vec![],
+        });
+    }
+}
+
 /// A hand-written route: method, path, tag, summary, permission, body, response, status, params.
 type Row<'a> = (
     HttpMethod,
@@ -254,6 +376,9 @@ pub fn document() -> OpenApi {
     doc.collection::<entities::Vehicle>();
     doc.collection::<entities::Driver>();
     doc.collection::<entities::Terminal>();
+    for r in tongtu_records::registers::all() {
+        doc.register(r);
+    }
     doc.add::<entities::Region>();
     doc.add::<FieldError>();
     doc.add::<CellError>();
@@ -313,6 +438,8 @@ pub fn document() -> OpenApi {
     };
     doc.components = std::mem::take(&mut doc.components)
         .schema("Page", generic("{items: [...], next_cursor: string|null, total: integer}"))
+        .schema("RecordImportResult", generic("{inserted: integer, updated: integer}; 422 import_invalid lists details.errors as CellError"))
+        .schema("RecordSchema", generic("the registers the caller may read: {groups, registers: [{key, zh, en, group, fields: [...]}]}; see docs/records-api.md"))
         .schema("ImportResult", generic("{imported: integer}; 422 import_invalid lists details.errors as CellError"))
         .schema("RuleSettings", generic("night_start_min, night_end_min, ban_start_min, ban_end_min (local minutes), default_class and classes.{code}: ClassRules (speed_limit_kmh, fatigue_day_secs, ...); see docs/alarms-api.md"))
         .schema("Geofence", generic("{id, name, enabled, shape: {type: circle|polygon|corridor, ...}, kind: {type: enter|leave|forbidden|route_deviation|speed_limit, limit_kmh?}, vehicle_ids, classes, active_from_min, active_to_min}"))
@@ -528,6 +655,12 @@ pub fn document() -> OpenApi {
         (Get, "/api/v1/live/vehicles", "live", "Every vehicle's latest fix and state (moving, stopped, offline, never), counts per state", "registry.read", None, Some("LiveSnapshot"), "200", none.clone()),
         (Get, "/api/v1/live/vehicles/{id}", "live", "The vehicle card: registry data, terminal, drivers, latest fix with road and place, today's mileage and alarms", "registry.read", None, Some("VehicleCard"), "200", id.clone()),
         (Get, "/api/v1/dashboard/today", "live", "Today (Beijing): vehicles online by class, positions per minute, alarms by rule and state, enterprises with most alarms waiting", "registry.read", None, Some("Dashboard"), "200", none.clone()),
+        (Get, "/api/v1/records/schema", "records", "The registers the caller may read, with their fields (drives the console's generic pages)", "registry.read", None, Some("RecordSchema"), "200", none.clone()),
+        (Get, "/api/v1/records/schema/{key}", "records", "One register's declaration", "registry.read", None, None, "200", vec![("key", ParameterIn::Path, "register key")]),
+        (Get, "/api/v1/records/{key}/options", "records", "Rows of a register for a reference picker: {items: [{id, label}]} (at most 50)", "registry.read", None, None, "200", vec![("key", ParameterIn::Path, "register key"), ("q", ParameterIn::Query, "substring of the title")]),
+        (Get, "/api/v1/figures/projects", "figures", "Key projects: completed investment against the annual plan, cumulative, secured funding, funding gap and gap ratio, per project and by kind; approvals and subsidies (year, through=YYYY-MM)", "registry.read", None, None, "200", vec![("year", ParameterIn::Query, "year (default: this year)"), ("through", ParameterIn::Query, "last month counted, YYYY-MM (default: December)")]),
+        (Get, "/api/v1/figures/pavement", "figures", "优良路率 (length graded 优/良 over surveyed length) per road class and county for a survey year", "registry.read", None, None, "200", vec![("year", ParameterIn::Query, "survey year (default: this year)")]),
+        (Get, "/api/v1/figures/transport", "figures", "Passenger/freight volume and turnover by mode and county, January to `through`, with YoY %; port throughput with YoY; monthly series; implausible jumps (flags)", "registry.read", None, None, "200", vec![("year", ParameterIn::Query, "year"), ("through", ParameterIn::Query, "last month counted, YYYY-MM")]),
         (Get, "/api/v1/indicators", "indicators", "Assessment indicators (入网率, 上线率, 轨迹完整率, 数据合格率, 漂移率, 平均超速次数, 平均疲劳时长, scores) of a period (from, to: Beijing dates; default this month) per city|region|enterprise|vehicle (group), optionally within enterprise_id or region; officers: their enterprise", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/indicators/trend", "indicators", "The scope's track and record indicators day by day over a period (trend lines)", "registry.read", None, None, "200", none.clone()),
         (Get, "/api/v1/indicators/ranking", "indicators", "Enterprises ranked by one indicator (indicator=online_rate, ...), below-target flagged", "registry.read", None, None, "200", none.clone()),

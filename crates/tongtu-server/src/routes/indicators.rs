@@ -34,7 +34,7 @@ fn tracks(st: &AppState) -> ApiResult<Arc<TrackStore>> {
     })
 }
 
-fn only(params: &HashMap<String, String>, known: &[&str]) -> ApiResult<()> {
+pub(crate) fn only(params: &HashMap<String, String>, known: &[&str]) -> ApiResult<()> {
     for k in params.keys() {
         if !known.contains(&k.as_str()) {
             return Err(ApiError::bad_request(format!(

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alarms;
 pub mod auth;
+pub mod figures;
 pub mod indicators;
 pub mod live;
 pub mod records;

@@ -31,7 +31,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// Starts `tongtu demo` with `vehicles` vehicles on a free loopback port, without its
 /// simulated fleet (tests drive terminals themselves).
 pub fn start(vehicles: usize) -> Server {
-    start_with(vehicles, &["--no-fleet"])
+    // The bureau's registers are seeded only for the tests about them (start_with).
+    start_with(vehicles, &["--no-fleet", "--no-records"])
 }
 
 /// Starts `tongtu demo` with extra arguments.
