@@ -170,7 +170,7 @@ fn range_text(min: Option<f64>, max: Option<f64>, scale: u8) -> String {
     };
     if scale > 0 {
         if !s.is_empty() {
-            s.push_str("，");
+            s.push('，');
         }
         s.push_str(&format!("保留 {scale} 位小数"));
     }
@@ -237,7 +237,7 @@ pub fn template(r: &Register) -> Result<Vec<u8>> {
         help.write_string(
             note_row + 1,
             0,
-            &format!(
+            format!(
                 "导入时按「{}」匹配：已有记录更新，其余新增；任一单元格有误则整表不导入。",
                 names.join(" + ")
             ),

@@ -495,6 +495,11 @@ pub fn parse_api(r: &Register, body: &Value) -> Result<Vec<Cell>> {
     let mut cells = Vec::with_capacity(r.fields.len());
     for f in r.fields {
         match value::from_api(f, obj.get(f.key).unwrap_or(&Value::Null)) {
+            // Reported with the other fields' errors, not after them are fixed.
+            Ok(Cell::Null) if f.required => {
+                errors.push(FieldError::new(f.key, format!("{}为必填项", f.zh)));
+                cells.push(Cell::Null);
+            }
             Ok(c) => cells.push(c),
             Err(e) => {
                 errors.push(FieldError::new(f.key, format!("{}：{e}", f.zh)));
@@ -712,8 +717,7 @@ async fn audit_row(
     action: &str,
     id: i64,
     summary: String,
-    before: Option<Value>,
-    after: Option<Value>,
+    (before, after): (Option<Value>, Option<Value>),
 ) -> Result<()> {
     let entity = entity(r);
     audit::write(
@@ -761,8 +765,7 @@ pub async fn create(db: &SqlitePool, p: &Principal, r: &Register, body: &Value) 
         "create",
         id,
         summary,
-        None,
-        Some(after.clone()),
+        (None, Some(after.clone())),
     )
     .await?;
     tx.commit().await?;
@@ -797,8 +800,7 @@ pub async fn update(
         "update",
         id,
         summary,
-        Some(before),
-        Some(after.clone()),
+        (Some(before), Some(after.clone())),
     )
     .await?;
     tx.commit().await?;
@@ -818,7 +820,7 @@ pub async fn delete(db: &SqlitePool, p: &Principal, r: &Register, id: i64) -> Re
         .map_err(map_db_error)?;
     let summary = format!("删除{} {}", r.zh, row_label(r, &before.cells, &labels));
     let before = to_json(r, &before, &labels);
-    audit_row(&mut tx, p, r, "delete", id, summary, Some(before), None).await?;
+    audit_row(&mut tx, p, r, "delete", id, summary, (Some(before), None)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -958,7 +960,7 @@ pub async fn import_rows(
                     let after = fetch(&mut tx, &Principal::system(), r, id).await?;
                     let summary = format!("导入修改{} {}", r.zh, row_label(r, &cells, &labels));
                     let (b, a) = (to_json(r, &before, &labels), to_json(r, &after, &labels));
-                    audit_row(&mut tx, p, r, "import", id, summary, Some(b), Some(a)).await?;
+                    audit_row(&mut tx, p, r, "import", id, summary, (Some(b), Some(a))).await?;
                 }
             }
             None => {
@@ -968,7 +970,7 @@ pub async fn import_rows(
                     let after = fetch(&mut tx, &Principal::system(), r, id).await?;
                     let summary = format!("导入新增{} {}", r.zh, row_label(r, &cells, &labels));
                     let a = to_json(r, &after, &labels);
-                    audit_row(&mut tx, p, r, "import", id, summary, None, Some(a)).await?;
+                    audit_row(&mut tx, p, r, "import", id, summary, (None, Some(a))).await?;
                 }
             }
         }

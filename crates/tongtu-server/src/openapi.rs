@@ -252,13 +252,13 @@ impl Doc {
                     .schema_type(Type::Integer)
                     .minimum(min.map(|v| v as f64))
                     .maximum(max.map(|v| v as f64)),
-                Kind::Num { min, max, .. } => {
-                    p.schema_type(Type::Number).minimum(min).maximum(max)
-                }
+                Kind::Num { min, max, .. } => p.schema_type(Type::Number).minimum(min).maximum(max),
                 Kind::Date => p.schema_type(Type::String).format(Some(
                     utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date),
                 )),
-                Kind::Month => p.schema_type(Type::String).pattern(Some("^[0-9]{4}-[0-9]{2}$")),
+                Kind::Month => p
+                    .schema_type(Type::String)
+                    .pattern(Some("^[0-9]{4}-[0-9]{2}$")),
                 Kind::Bool => p.schema_type(Type::Boolean),
                 Kind::Code(d) => p
                     .schema_type(Type::String)
@@ -290,7 +290,10 @@ impl Doc {
         let mut filters: Vec<String> = Vec::new();
         for f in r.fields.iter().filter(|f| f.filter) {
             filters.push(f.key.to_string());
-            if matches!(f.kind, Kind::Date | Kind::Month | Kind::Int { .. } | Kind::Num { .. }) {
+            if matches!(
+                f.kind,
+                Kind::Date | Kind::Month | Kind::Int { .. } | Kind::Num { .. }
+            ) {
                 filters.push(format!("{}_from", f.key));
                 filters.push(format!("{}_to", f.key));
             }
@@ -298,22 +301,90 @@ impl Doc {
         let mut list_params = vec![
             ("q", ParameterIn::Query, "substring of any text field"),
             ("sort", ParameterIn::Query, "field or -field"),
-            ("cursor", ParameterIn::Query, "next_cursor of the previous page"),
+            (
+                "cursor",
+                ParameterIn::Query,
+                "next_cursor of the previous page",
+            ),
             ("limit", ParameterIn::Query, "page size, 1–500 (default 50)"),
         ];
         for f in &filters {
             list_params.push((f.as_str(), ParameterIn::Query, "filter"));
         }
         let id = vec![("id", ParameterIn::Path, "row id")];
-        let ops: Vec<(HttpMethod, &str, String, &str, Option<&str>, Option<&str>, &str, Vec<_>)> = vec![
-            (HttpMethod::Get, &base, format!("List {}", r.zh), "registry.read", None, Some("Page"), "200", list_params.clone()),
-            (HttpMethod::Post, &base, format!("Create {}", r.zh), "registry.write", Some(&input_name), Some(&name), "201", vec![]),
-            (HttpMethod::Get, &item, format!("Get {}", r.zh), "registry.read", None, Some(&name), "200", id.clone()),
-            (HttpMethod::Put, &item, format!("Replace {}", r.zh), "registry.write", Some(&input_name), Some(&name), "200", id.clone()),
-            (HttpMethod::Delete, &item, format!("Delete {}", r.zh), "registry.write", None, None, "204", id),
+        let ops: Vec<(
+            HttpMethod,
+            &str,
+            String,
+            &str,
+            Option<&str>,
+            Option<&str>,
+            &str,
+            Vec<_>,
+        )> = vec![
+            (
+                HttpMethod::Get,
+                &base,
+                format!("List {}", r.zh),
+                "registry.read",
+                None,
+                Some("Page"),
+                "200",
+                list_params.clone(),
+            ),
+            (
+                HttpMethod::Post,
+                &base,
+                format!("Create {}", r.zh),
+                "registry.write",
+                Some(&input_name),
+                Some(&name),
+                "201",
+                vec![],
+            ),
+            (
+                HttpMethod::Get,
+                &item,
+                format!("Get {}", r.zh),
+                "registry.read",
+                None,
+                Some(&name),
+                "200",
+                id.clone(),
+            ),
+            (
+                HttpMethod::Put,
+                &item,
+                format!("Replace {}", r.zh),
+                "registry.write",
+                Some(&input_name),
+                Some(&name),
+                "200",
+                id.clone(),
+            ),
+            (
+                HttpMethod::Delete,
+                &item,
+                format!("Delete {}", r.zh),
+                "registry.write",
+                None,
+                None,
+                "204",
+                id,
+            ),
         ];
         for (method, path, summary, permission, body, response, status, params) in ops {
-            self.op(Op { method, path, tag: &tag, summary, permission, body, response, status, params });
+            self.op(Op {
+                method,
+                path,
+                tag: &tag,
+                summary,
+                permission,
+                body,
+                response,
+                status,
+                params,
+            });
         }
         let mut export_params = list_params;
         export_params.push(("format", ParameterIn::Query, "xlsx (default) or csv"));
@@ -343,7 +414,10 @@ impl Doc {
             method: HttpMethod::Post,
             path: &format!("{base}/import"),
             tag: &tag,
-            summary: format!("Import {} from Excel (all or nothing; natural key updates)", r.zh),
+            summary: format!(
+                "Import {} from Excel (all or nothing; natural key updates)",
+                r.zh
+            ),
             permission: "registry.write",
             body: Some("multipart"),
             response: Some("RecordImportResult"),

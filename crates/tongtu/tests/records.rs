@@ -15,7 +15,11 @@ async fn all_rows(c: &reqwest::Client, base: &str, key: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor = String::new();
     loop {
-        let (st, page) = get_json(c, &format!("{base}/api/v1/records/{key}?limit=500&cursor={cursor}")).await;
+        let (st, page) = get_json(
+            c,
+            &format!("{base}/api/v1/records/{key}?limit=500&cursor={cursor}"),
+        )
+        .await;
         assert_eq!(st, 200, "{key}: {page}");
         out.extend(page["items"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
@@ -43,40 +47,72 @@ async fn registers_seeded_served_exported_and_imported() {
     let (st, schema) = get_json(&admin, &api("/records/schema")).await;
     assert_eq!(st, 200, "{schema}");
     let keys = |v: &Value| -> Vec<String> {
-        v["registers"].as_array().into_iter().flatten().filter_map(|r| r["key"].as_str().map(String::from)).collect()
+        v["registers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["key"].as_str().map(String::from))
+            .collect()
     };
     let all = keys(&schema);
     assert!(all.len() >= 25, "{all:?}");
     let (_, mine) = get_json(&officer, &api("/records/schema")).await;
     let mine = keys(&mine);
     assert!(!mine.contains(&"projects".to_string()), "{mine:?}");
-    assert!(mine.contains(&"bus_routes".to_string()), "public registers are readable: {mine:?}");
+    assert!(
+        mine.contains(&"bus_routes".to_string()),
+        "public registers are readable: {mine:?}"
+    );
     assert_eq!(get_json(&officer, &api("/records/projects")).await.0, 403);
-    assert_eq!(get_json(&officer, &api("/records/projects/template")).await.0, 403);
+    assert_eq!(
+        get_json(&officer, &api("/records/projects/template"))
+            .await
+            .0,
+        403
+    );
     assert_eq!(get_json(&admin, &api("/records/nonsense")).await.0, 404);
 
     // Demo data: every register has rows; monthly registers span at least 18 months.
     for key in &all {
         let (st, page) = get_json(&admin, &api(&format!("/records/{key}?limit=1"))).await;
         assert_eq!(st, 200, "{key}: {page}");
-        assert!(page["total"].as_i64().unwrap_or(0) > 0, "{key} has no demo rows");
+        assert!(
+            page["total"].as_i64().unwrap_or(0) > 0,
+            "{key} has no demo rows"
+        );
     }
-    let months: std::collections::BTreeSet<String> = all_rows(&admin, &s.base, "project_investments")
-        .await
-        .iter()
-        .filter_map(|r| r["month"].as_str().map(String::from))
-        .collect();
+    let months: std::collections::BTreeSet<String> =
+        all_rows(&admin, &s.base, "project_investments")
+            .await
+            .iter()
+            .filter_map(|r| r["month"].as_str().map(String::from))
+            .collect();
     assert!(months.len() >= 18, "{months:?}");
 
     // Create over HTTP: 422 names the fields, 201 returns the row with labels; audited.
-    let r = admin.post(api("/records/subsidies")).json(&json!({"year": 2026, "level": "moon"})).send().await.expect("post");
-    assert_eq!(r.status(), 422);
-    let e: Value = r.json().await.expect("json");
-    let fields: Vec<&str> = e["error"]["details"]["fields"].as_array().into_iter().flatten().filter_map(|f| f["field"].as_str()).collect();
-    assert!(fields.contains(&"level") && fields.contains(&"name") && fields.contains(&"amount"), "{e}");
     let r = admin
         .post(api("/records/subsidies"))
-        .json(&json!({"year": 2026, "level": "ministry", "name": "集成测试补助", "amount": 123.456}))
+        .json(&json!({"year": 2026, "level": "moon"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.expect("json");
+    let fields: Vec<&str> = e["error"]["details"]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"level") && fields.contains(&"name") && fields.contains(&"amount"),
+        "{e}"
+    );
+    let r = admin
+        .post(api("/records/subsidies"))
+        .json(
+            &json!({"year": 2026, "level": "ministry", "name": "集成测试补助", "amount": 123.456}),
+        )
         .send()
         .await
         .expect("post");
@@ -84,27 +120,52 @@ async fn registers_seeded_served_exported_and_imported() {
     let row: Value = r.json().await.expect("row");
     assert_eq!(row["amount"], json!(123.46));
     assert_eq!(row["_display"]["level"], "交通运输部");
-    let r = officer.post(api("/records/subsidies")).json(&row).send().await.expect("post");
+    let r = officer
+        .post(api("/records/subsidies"))
+        .json(&row)
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), 403);
     let (_, audit) = get_json(&admin, &api("/audit?limit=5")).await;
     assert!(audit.to_string().contains("集成测试补助"), "{audit}");
 
     // Export → import into the same server: every row matches its natural key.
-    let xlsx = admin.get(api("/records/project_investments/export")).send().await.expect("export");
+    let xlsx = admin
+        .get(api("/records/project_investments/export"))
+        .send()
+        .await
+        .expect("export");
     assert_eq!(xlsx.status(), 200);
     let bytes = xlsx.bytes().await.expect("bytes").to_vec();
-    let r = admin.post(api("/records/project_investments/import")).multipart(multipart(bytes)).send().await.expect("import");
+    let r = admin
+        .post(api("/records/project_investments/import"))
+        .multipart(multipart(bytes))
+        .send()
+        .await
+        .expect("import");
     assert_eq!(r.status(), 200);
     let n: Value = r.json().await.expect("json");
     assert_eq!(n["inserted"], 0, "{n}");
-    assert_eq!(n["updated"].as_u64(), Some(months_rows(&admin, &s.base).await), "{n}");
+    assert_eq!(
+        n["updated"].as_u64(),
+        Some(months_rows(&admin, &s.base).await),
+        "{n}"
+    );
 
     // A bad sheet: the template with two bad rows → 422 with the cells, nothing written.
-    let t = admin.get(api("/records/subsidies/template")).send().await.expect("template");
+    let t = admin
+        .get(api("/records/subsidies/template"))
+        .send()
+        .await
+        .expect("template");
     assert_eq!(t.status(), 200);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["年度*", "下达单位*", "资金名称*", "金额（万元）*"].iter().enumerate() {
+    for (c, h) in ["年度*", "下达单位*", "资金名称*", "金额（万元）*"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).expect("h");
     }
     for (c, v) in ["2026", "交通运输部", "好的一行", "10"].iter().enumerate() {
@@ -126,15 +187,46 @@ async fn registers_seeded_served_exported_and_imported() {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|c| (c["row"].as_u64().unwrap_or(0), c["column"].as_str().unwrap_or("").to_string()))
+        .map(|c| {
+            (
+                c["row"].as_u64().unwrap_or(0),
+                c["column"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
-    assert_eq!(cells, [(3, "A".into()), (3, "B".into()), (3, "D".into())], "{e}");
-    assert_eq!(all_rows(&admin, &s.base, "subsidies").await.len(), before, "nothing imported");
-    let (_, metrics) = (0, admin.get(format!("{}/metrics", s.base)).send().await.expect("metrics").text().await.unwrap_or_default());
-    assert!(metrics.contains("record.subsidies"), "import counted in metrics");
+    assert_eq!(
+        cells,
+        [(3, "A".into()), (3, "B".into()), (3, "D".into())],
+        "{e}"
+    );
+    assert_eq!(
+        all_rows(&admin, &s.base, "subsidies").await.len(),
+        before,
+        "nothing imported"
+    );
+    let (_, metrics) = (
+        0,
+        admin
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .unwrap_or_default(),
+    );
+    assert!(
+        metrics.contains("record.subsidies"),
+        "import counted in metrics"
+    );
 
     // Figures: the key-project summary equals the same sums over the API's rows.
-    let year = months.iter().next_back().and_then(|m| m.get(..4)).and_then(|y| y.parse::<i32>().ok()).expect("year");
+    let year = months
+        .iter()
+        .next_back()
+        .and_then(|m| m.get(..4))
+        .and_then(|y| y.parse::<i32>().ok())
+        .expect("year");
     let (st, fig) = get_json(&admin, &api(&format!("/figures/projects?year={year}"))).await;
     assert_eq!(st, 200, "{fig}");
     let inv = all_rows(&admin, &s.base, "project_investments").await;
@@ -143,45 +235,168 @@ async fn registers_seeded_served_exported_and_imported() {
     let projects = all_rows(&admin, &s.base, "projects").await;
     let mut done: HashMap<i64, f64> = HashMap::new();
     for r in &inv {
-        if r["month"].as_str().is_some_and(|m| m.starts_with(&format!("{year}-"))) {
-            *done.entry(r["project_id"].as_i64().unwrap_or(0)).or_default() += r["completed"].as_f64().unwrap_or(0.0);
+        if r["month"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(&format!("{year}-")))
+        {
+            *done
+                .entry(r["project_id"].as_i64().unwrap_or(0))
+                .or_default() += r["completed"].as_f64().unwrap_or(0.0);
         }
     }
     let total_done: f64 = done.values().sum();
-    let total_plan: f64 = plans.iter().filter(|p| p["year"] == year).filter_map(|p| p["planned_investment"].as_f64()).sum();
+    let total_plan: f64 = plans
+        .iter()
+        .filter(|p| p["year"] == year)
+        .filter_map(|p| p["planned_investment"].as_f64())
+        .sum();
     let mut secured: HashMap<i64, f64> = HashMap::new();
     for f in &funding {
-        *secured.entry(f["project_id"].as_i64().unwrap_or(0)).or_default() += f["secured"].as_f64().unwrap_or(0.0);
+        *secured
+            .entry(f["project_id"].as_i64().unwrap_or(0))
+            .or_default() += f["secured"].as_f64().unwrap_or(0.0);
     }
     let gap: f64 = projects
         .iter()
         .map(|p| {
             let id = p["id"].as_i64().unwrap_or(0);
-            (p["total_investment"].as_f64().unwrap_or(0.0) - secured.get(&id).copied().unwrap_or(0.0)).max(0.0)
+            (p["total_investment"].as_f64().unwrap_or(0.0)
+                - secured.get(&id).copied().unwrap_or(0.0))
+            .max(0.0)
         })
         .sum();
     let close = |a: f64, b: f64| (a - b).abs() < 0.011;
-    assert!(close(fig["total"]["completed_year"].as_f64().unwrap_or(-1.0), total_done), "{} vs {total_done}", fig["total"]);
-    assert!(close(fig["total"]["plan_year"].as_f64().unwrap_or(-1.0), total_plan), "{}", fig["total"]);
-    assert!(close(fig["total"]["gap"].as_f64().unwrap_or(-1.0), gap), "{} vs {gap}", fig["total"]);
+    assert!(
+        close(
+            fig["total"]["completed_year"].as_f64().unwrap_or(-1.0),
+            total_done
+        ),
+        "{} vs {total_done}",
+        fig["total"]
+    );
+    assert!(
+        close(
+            fig["total"]["plan_year"].as_f64().unwrap_or(-1.0),
+            total_plan
+        ),
+        "{}",
+        fig["total"]
+    );
+    assert!(
+        close(fig["total"]["gap"].as_f64().unwrap_or(-1.0), gap),
+        "{} vs {gap}",
+        fig["total"]
+    );
     assert!(gap > 0.0, "the demo leaves some projects short of funding");
-    assert_eq!(get_json(&admin, &api("/figures/projects?through=2020-13")).await.0, 400);
+    assert_eq!(
+        get_json(&admin, &api("/figures/projects?through=2020-13"))
+            .await
+            .0,
+        400
+    );
     assert_eq!(get_json(&officer, &api("/figures/projects")).await.0, 403);
+
+    // Transport statistics: road passenger volume Jan–Jun and its YoY, from the rows.
+    let stats = all_rows(&admin, &s.base, "transport_stats").await;
+    let sum = |y: i32| -> f64 {
+        stats
+            .iter()
+            .filter(|r| r["mode"] == "road")
+            .filter(|r| {
+                r["month"].as_str().is_some_and(|m| {
+                    m >= format!("{y}-01").as_str() && m <= format!("{y}-06").as_str()
+                })
+            })
+            .filter_map(|r| r["passenger_volume"].as_f64())
+            .sum()
+    };
+    let (st, tr) = get_json(
+        &admin,
+        &api(&format!("/figures/transport?year={year}&through={year}-06")),
+    )
+    .await;
+    assert_eq!(st, 200, "{tr}");
+    let road = tr["modes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["mode"] == "road")
+        .expect("road");
+    let pv = &road["measures"][0];
+    assert!(
+        close(pv["cumulative"].as_f64().unwrap_or(-1.0), sum(year)),
+        "{pv} vs {}",
+        sum(year)
+    );
+    let expect_yoy = (sum(year) - sum(year - 1)) / sum(year - 1) * 100.0;
+    assert!(
+        (pv["yoy_pct"].as_f64().unwrap_or(f64::NAN) - expect_yoy).abs() < 0.051,
+        "{pv} vs {expect_yoy}"
+    );
+    // 优良路率 of 县道 in the latest survey year, from the rows.
+    let surveys = all_rows(&admin, &s.base, "pavement_surveys").await;
+    let py = surveys
+        .iter()
+        .filter_map(|r| r["year"].as_i64())
+        .max()
+        .expect("survey year");
+    let county: Vec<&Value> = surveys
+        .iter()
+        .filter(|r| r["year"] == py && r["road_class"] == "county")
+        .collect();
+    let km: f64 = county.iter().filter_map(|r| r["length_km"].as_f64()).sum();
+    let good: f64 = county
+        .iter()
+        .filter(|r| r["grade"] == "excellent" || r["grade"] == "good")
+        .filter_map(|r| r["length_km"].as_f64())
+        .sum();
+    let (st, pav) = get_json(&admin, &api(&format!("/figures/pavement?year={py}"))).await;
+    assert_eq!(st, 200, "{pav}");
+    let c = pav["by_class"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["class"] == "county")
+        .expect("县道");
+    assert!(
+        (c["rate"].as_f64().unwrap_or(-1.0) - good / km * 100.0).abs() < 0.051,
+        "{c} vs {}",
+        good / km * 100.0
+    );
 
     // OpenAPI: every register's routes and schema, derived from the declaration.
     let (_, doc) = get_json(&admin, &api("/openapi.json")).await;
-    assert!(doc["paths"]["/api/v1/records/projects"]["get"].is_object(), "paths");
+    assert!(
+        doc["paths"]["/api/v1/records/projects"]["get"].is_object(),
+        "paths"
+    );
     let props = &doc["components"]["schemas"]["Record_projects"]["properties"];
-    assert_eq!(props["kind"]["enum"].as_array().map(Vec::len), Some(7), "{props}");
+    assert_eq!(
+        props["kind"]["enum"].as_array().map(Vec::len),
+        Some(7),
+        "{props}"
+    );
 
     // The generic page in a real browser.
     if let Some(chromium) = common::chromium_or_skip() {
         let mut bad = rust_xlsxwriter::Workbook::new();
         let ws = bad.add_worksheet();
-        for (c, h) in ["项目编号*", "项目名称*", "项目类别*", "总投资（万元）*", "建设状态*"].iter().enumerate() {
+        for (c, h) in [
+            "项目编号*",
+            "项目名称*",
+            "项目类别*",
+            "总投资（万元）*",
+            "建设状态*",
+        ]
+        .iter()
+        .enumerate()
+        {
             ws.write_string(0, c as u16, *h).expect("h");
         }
-        for (c, v) in ["E2E-BAD", "坏行", "太空港", "-1", "在建"].iter().enumerate() {
+        for (c, v) in ["E2E-BAD", "坏行", "太空港", "-1", "在建"]
+            .iter()
+            .enumerate()
+        {
             ws.write_string(1, c as u16, *v).expect("c");
         }
         let bad_path = s.dir.join("bad.xlsx");

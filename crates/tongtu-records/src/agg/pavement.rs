@@ -64,8 +64,18 @@ pub async fn good_rate(db: &SqlitePool, p: &Principal, year: i32) -> Result<Pave
     .bind(year)
     .fetch_all(db)
     .await?;
-    let class_idx = |c: &str| ROAD_CLASSES.codes.iter().position(|x| x.code == c).unwrap_or(usize::MAX);
-    let class_zh = |c: &str| ROAD_CLASSES.find(c).map_or(c.to_string(), |x| x.zh.to_string());
+    let class_idx = |c: &str| {
+        ROAD_CLASSES
+            .codes
+            .iter()
+            .position(|x| x.code == c)
+            .unwrap_or(usize::MAX)
+    };
+    let class_zh = |c: &str| {
+        ROAD_CLASSES
+            .find(c)
+            .map_or(c.to_string(), |x| x.zh.to_string())
+    };
     let mut by_class: BTreeMap<usize, GoodRate> = BTreeMap::new();
     let mut by_cc: BTreeMap<(i64, usize), GoodRate> = BTreeMap::new();
     let mut total = GoodRate::default();

@@ -126,7 +126,7 @@ pub async fn summary(
     .fetch_all(db)
     .await?;
     let plans: HashMap<i64, f64> = sqlx::query_as::<_, (i64, f64)>(
-        "SELECT project_id, SUM(planned_investment) FROM rec_project_plans WHERE year = $1 GROUP BY project_id",
+        "SELECT project_id, CAST(COALESCE(SUM(planned_investment), 0) AS DOUBLE PRECISION) FROM rec_project_plans WHERE year = $1 GROUP BY project_id",
     )
     .bind(year)
     .fetch_all(db)
@@ -135,8 +135,8 @@ pub async fn summary(
     .collect();
     let done: HashMap<i64, (f64, f64)> = sqlx::query_as::<_, (i64, f64, f64)>(
         "SELECT project_id, \
-                SUM(CASE WHEN month >= $1 THEN completed ELSE 0 END), \
-                SUM(completed) \
+                CAST(COALESCE(SUM(CASE WHEN month >= $1 THEN completed ELSE 0.0 END), 0) AS DOUBLE PRECISION), \
+                CAST(COALESCE(SUM(completed), 0) AS DOUBLE PRECISION) \
          FROM rec_project_investments WHERE month <= $2 GROUP BY project_id",
     )
     .bind(&jan)
@@ -147,7 +147,7 @@ pub async fn summary(
     .map(|(id, y, c)| (id, (y, c)))
     .collect();
     let secured: HashMap<i64, f64> = sqlx::query_as::<_, (i64, f64)>(
-        "SELECT project_id, SUM(COALESCE(secured, 0)) FROM rec_project_funding GROUP BY project_id",
+        "SELECT project_id, CAST(COALESCE(SUM(secured), 0) AS DOUBLE PRECISION) FROM rec_project_funding GROUP BY project_id",
     )
     .fetch_all(db)
     .await?
@@ -222,7 +222,7 @@ pub async fn summary(
     .fetch_one(db)
     .await?;
     let subsidies: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT level, SUM(amount) FROM rec_subsidies WHERE year = $1 GROUP BY level ORDER BY level",
+        "SELECT level, CAST(COALESCE(SUM(amount), 0) AS DOUBLE PRECISION) FROM rec_subsidies WHERE year = $1 GROUP BY level ORDER BY level",
     )
     .bind(year)
     .fetch_all(db)

@@ -94,6 +94,16 @@ pub struct TransportSummary {
 }
 
 type Key = (String, i64, String); // month, county, mode
+/// A statistics row: month, county, mode and the four measures.
+type StatRow = (
+    String,
+    i64,
+    String,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
 
 fn figures(
     mode: &str,
@@ -111,7 +121,10 @@ fn figures(
         if md != mode || county.is_some_and(|x| x != *c) {
             continue;
         }
-        let (y, mm) = (m[..4].parse::<i32>().unwrap_or(0), m[5..].parse::<u32>().unwrap_or(0));
+        let (y, mm) = (
+            m[..4].parse::<i32>().unwrap_or(0),
+            m[5..].parse::<u32>().unwrap_or(0),
+        );
         if mm > through_m {
             continue;
         }
@@ -152,14 +165,19 @@ fn figures(
         .collect();
     ModeFigures {
         mode: mode.to_string(),
-        mode_zh: TRANSPORT_MODES.find(mode).map_or(mode.to_string(), |c| c.zh.to_string()),
+        mode_zh: TRANSPORT_MODES
+            .find(mode)
+            .map_or(mode.to_string(), |c| c.zh.to_string()),
         reported,
         measures,
     }
 }
 
 fn prev_month(m: &str) -> String {
-    let (y, mm) = (m[..4].parse::<i32>().unwrap_or(0), m[5..].parse::<u32>().unwrap_or(1));
+    let (y, mm) = (
+        m[..4].parse::<i32>().unwrap_or(0),
+        m[5..].parse::<u32>().unwrap_or(1),
+    );
     if mm == 1 {
         format!("{:04}-12", y - 1)
     } else {
@@ -186,10 +204,18 @@ pub fn plausibility(rows: &HashMap<Key, [f64; 4]>, names: &HashMap<i64, String>)
         for (i, (key, zh, _)) in MEASURES.iter().enumerate() {
             let (a, b) = (pm.map(|x| x[i]), ly.map(|x| x[i]));
             let jump = |r: Option<f64>| r.is_some_and(|r| r > 0.0 && ((v[i] - r) / r).abs() > JUMP);
-            let reason = if v[i] == 0.0 && a.is_some_and(|x| x > 0.0) && b.is_some_and(|x| x > 0.0) {
+            let reason = if v[i] == 0.0 && a.is_some_and(|x| x > 0.0) && b.is_some_and(|x| x > 0.0)
+            {
                 Some(format!("{zh}为 0，上月和去年同月均有数据"))
-            } else if (a.is_some() || b.is_some()) && (a.is_none() || jump(a)) && (b.is_none() || jump(b)) && v[i] > 0.0 {
-                Some(format!("{zh}较上月和去年同月变化均超过 {:.0}%", JUMP * 100.0))
+            } else if (a.is_some() || b.is_some())
+                && (a.is_none() || jump(a))
+                && (b.is_none() || jump(b))
+                && v[i] > 0.0
+            {
+                Some(format!(
+                    "{zh}较上月和去年同月变化均超过 {:.0}%",
+                    JUMP * 100.0
+                ))
             } else {
                 None
             };
@@ -226,10 +252,12 @@ pub async fn transport(
         None => format!("{year:04}-12"),
     };
     if !through.starts_with(&format!("{year:04}-")) {
-        return Err(RecordError::BadRequest(format!("through: {through} is not in {year}")));
+        return Err(RecordError::BadRequest(format!(
+            "through: {through} is not in {year}"
+        )));
     }
     let through_m: u32 = through[5..].parse().unwrap_or(12);
-    let raw: Vec<(String, i64, String, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = sqlx::query_as(
+    let raw: Vec<StatRow> = sqlx::query_as(
         "SELECT month, county_id, mode, passenger_volume, passenger_km, freight_volume, tonne_km \
          FROM rec_transport_stats WHERE month >= $1 AND month <= $2",
     )
@@ -237,11 +265,12 @@ pub async fn transport(
     .bind(format!("{year:04}-12"))
     .fetch_all(db)
     .await?;
-    let names: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM regions")
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let names: HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM regions")
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .collect();
     let mut rows: HashMap<Key, [f64; 4]> = HashMap::new();
     for (m, c, md, a, b, cc, d) in raw {
         let e = rows.entry((m, c, md)).or_default();
@@ -275,7 +304,11 @@ pub async fn transport(
     }
     let series = series
         .into_iter()
-        .map(|((month, mode), v)| MonthPoint { month, mode, values: v.map(|x| round(x, 2)) })
+        .map(|((month, mode), v)| MonthPoint {
+            month,
+            mode,
+            values: v.map(|x| round(x, 2)),
+        })
         .collect();
     let port_rows: Vec<(String, String, f64)> = sqlx::query_as(
         "SELECT month, cargo, tonnes FROM rec_port_throughput WHERE month >= $1 AND month <= $2",
@@ -287,7 +320,10 @@ pub async fn transport(
     let (mut cur, mut prev, mut reported, mut had_prev) = (0.0, 0.0, false, false);
     let mut by_cargo: BTreeMap<String, f64> = BTreeMap::new();
     for (m, cargo, t) in port_rows {
-        let (y, mm) = (m[..4].parse::<i32>().unwrap_or(0), m[5..].parse::<u32>().unwrap_or(0));
+        let (y, mm) = (
+            m[..4].parse::<i32>().unwrap_or(0),
+            m[5..].parse::<u32>().unwrap_or(0),
+        );
         if mm > through_m {
             continue;
         }
@@ -319,7 +355,10 @@ pub async fn transport(
                 None
             },
             reported,
-            by_cargo: by_cargo.into_iter().map(|(c, t)| (c, round(t, 2))).collect(),
+            by_cargo: by_cargo
+                .into_iter()
+                .map(|(c, t)| (c, round(t, 2)))
+                .collect(),
         },
         flags,
         sources: vec!["transport_stats", "port_throughput"],
@@ -339,7 +378,16 @@ mod tests {
         // Passenger volume ×10 (a typo), passenger-km up 40 % (plausible), freight 0.
         rows.insert(k("2026-03"), [1000.0, 140.0, 0.0, 100.0]);
         let flags = plausibility(&rows, &HashMap::new());
-        let got: Vec<(&str, &str)> = flags.iter().map(|f| (f.month.as_str(), f.measure)).collect();
-        assert_eq!(got, [("2026-03", "passenger_volume"), ("2026-03", "freight_volume")]);
+        let got: Vec<(&str, &str)> = flags
+            .iter()
+            .map(|f| (f.month.as_str(), f.measure))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-03", "passenger_volume"),
+                ("2026-03", "freight_volume")
+            ]
+        );
     }
 }
