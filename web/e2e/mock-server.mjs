@@ -12,9 +12,11 @@ import { fileURLToPath } from 'node:url'
 import { alarmsApi } from './mock-alarms.mjs'
 import { feedTick, liveApi, wsFrame } from './mock-live.mjs'
 import { recordsApi } from './mock-records.mjs'
+import { figuresApi } from './mock-figures.mjs'
 
 const PORT = Number(process.env.PORT || 18080)
-const DIST = fileURLToPath(new URL('../dist/', import.meta.url))
+// DIST=/tmp/some-build serves another build (e.g. `vite build --outDir /tmp/...`).
+const DIST = process.env.DIST ? join(process.env.DIST, '/') : fileURLToPath(new URL('../dist/', import.meta.url))
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' }
 
 const dict = (rows) => rows.map(([code, zh, en]) => ({ code, zh, en }))
@@ -139,6 +141,10 @@ async function api(req, res, url) {
   }
   if (/^\/(live\/vehicles|map\/basemap|vehicles\/\d+\/track)$/.test(path)) {
     const done = await liveApi({ path, url, user, res, send: (status, b) => send(res, status, b), fail: (status, code, message) => fail(res, status, code, message) })
+    if (done !== false) return
+  }
+  if (path.startsWith('/figures/')) {
+    const done = await figuresApi({ path, method, url, user, send: (status, b) => send(res, status, b), fail: (status, code, message) => fail(res, status, code, message) })
     if (done !== false) return
   }
   if (path.startsWith('/records')) {

@@ -19,9 +19,11 @@ pub type Result<T, E = RecordError> = std::result::Result<T, E>;
 pub mod agg;
 pub mod ddl;
 pub mod excel;
+pub mod gtfs;
 pub mod schema;
 pub mod store;
 pub mod value;
+pub mod workflow;
 
 /// Brings the database up to the declared registers (see [`ddl::migrate`]).
 pub async fn migrate(db: &sqlx::SqlitePool) -> Result<ddl::Migrated> {

@@ -424,6 +424,16 @@ async fn fetch(
     }
 }
 
+/// One stored row visible to `p`, inside a transaction (workflows).
+pub async fn fetch_row(
+    conn: &mut SqliteConnection,
+    p: &Principal,
+    r: &Register,
+    id: i64,
+) -> Result<StoredRow> {
+    fetch(conn, p, r, id).await
+}
+
 /// One row visible to `p`.
 pub async fn get(db: &SqlitePool, p: &Principal, r: &Register, id: i64) -> Result<Value> {
     check_read(p, r)?;
@@ -496,7 +506,10 @@ pub fn parse_api(r: &Register, body: &Value) -> Result<Vec<Cell>> {
     for f in r.fields {
         match value::from_api(f, obj.get(f.key).unwrap_or(&Value::Null)) {
             // Reported with the other fields' errors, not after them are fixed.
-            Ok(Cell::Null) if f.required => {
+            // A workflow's state is set by the workflow (workflow::guard), not required here.
+            Ok(Cell::Null)
+                if f.required && !crate::workflow::of(r.key).is_some_and(|w| w.state == f.key) =>
+            {
                 errors.push(FieldError::new(f.key, format!("{}为必填项", f.zh)));
                 cells.push(Cell::Null);
             }
@@ -691,6 +704,17 @@ async fn update_row(
     Ok(())
 }
 
+/// Overwrites a row's fields inside a transaction (workflows; the caller audits).
+pub async fn write_row(
+    conn: &mut SqliteConnection,
+    p: &Principal,
+    r: &Register,
+    id: i64,
+    cells: &[Cell],
+) -> Result<()> {
+    update_row(conn, p, r, id, cells).await
+}
+
 fn map_db_error(e: sqlx::Error) -> RecordError {
     if let sqlx::Error::Database(d) = &e {
         let msg = d.message();
@@ -747,10 +771,11 @@ fn validation(errors: Vec<(&'static str, String)>) -> RecordError {
 /// Creates a row from an API body.
 pub async fn create(db: &SqlitePool, p: &Principal, r: &Register, body: &Value) -> Result<Value> {
     check_write(p, r)?;
-    let cells = parse_api(r, body)?;
+    let mut cells = parse_api(r, body)?;
     let labels = labels(db, p, r).await?;
     let mut tx = db.begin().await?;
-    let errors = check_row(&mut tx, p, r, &cells, &labels, None).await?;
+    let mut errors = crate::workflow::guard(r, &mut cells, None);
+    errors.extend(check_row(&mut tx, p, r, &cells, &labels, None).await?);
     if !errors.is_empty() {
         return Err(validation(errors));
     }
@@ -781,11 +806,12 @@ pub async fn update(
     body: &Value,
 ) -> Result<Value> {
     check_write(p, r)?;
-    let cells = parse_api(r, body)?;
+    let mut cells = parse_api(r, body)?;
     let labels = labels(db, p, r).await?;
     let mut tx = db.begin().await?;
     let before_row = fetch(&mut tx, p, r, id).await?;
-    let errors = check_row(&mut tx, p, r, &cells, &labels, Some(id)).await?;
+    let mut errors = crate::workflow::guard(r, &mut cells, Some(&before_row.cells));
+    errors.extend(check_row(&mut tx, p, r, &cells, &labels, Some(id)).await?);
     if !errors.is_empty() {
         return Err(validation(errors));
     }
@@ -939,7 +965,16 @@ pub async fn import_rows(
                 None => None,
             };
         }
-        let problems = check_row(&mut tx, p, r, &cells, &labels, existing).await?;
+        // Enterprise users import like they edit: the workflow's fields are not theirs.
+        let mut problems = Vec::new();
+        if p.enterprise_scope().is_some() {
+            let before = match existing {
+                Some(id) => Some(fetch(&mut tx, p, r, id).await?.cells),
+                None => None,
+            };
+            problems = crate::workflow::guard(r, &mut cells, before.as_deref());
+        }
+        problems.extend(check_row(&mut tx, p, r, &cells, &labels, existing).await?);
         if !problems.is_empty() {
             for (k, m) in problems {
                 if let Some(f) = r.field(k) {

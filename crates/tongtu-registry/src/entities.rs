@@ -320,6 +320,8 @@ pub struct Vehicle {
     pub status: String,
     pub terminal_phone: Option<String>,
     pub line_km: Option<i64>,
+    /// 年审有效期至 (`YYYY-MM-DD`), set by an approved online review application.
+    pub review_valid_until: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

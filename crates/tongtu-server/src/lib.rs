@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/figures/projects", get(figures::projects))
         .route("/api/v1/figures/pavement", get(figures::pavement))
         .route("/api/v1/figures/transport", get(figures::transport))
+        .route("/api/v1/annual-reviews/{id}/review", post(records::review))
         .route("/api/v1/records/schema", get(records::schema_all))
         .route("/api/v1/records/schema/{key}", get(records::schema_one))
         .route(

@@ -38,7 +38,7 @@ fn multipart(bytes: Vec<u8>) -> reqwest::multipart::Form {
 
 #[tokio::test]
 async fn registers_seeded_served_exported_and_imported() {
-    let s = start_with(20, &["--no-fleet"]);
+    let s = start_with(30, &["--no-fleet"]);
     let api = |p: &str| format!("{}/api/v1{p}", s.base);
     let admin = login(&s, "admin").await;
     let officer = login(&s, "officer").await;
@@ -362,6 +362,102 @@ async fn registers_seeded_served_exported_and_imported() {
         (c["rate"].as_f64().unwrap_or(-1.0) - good / km * 100.0).abs() < 0.051,
         "{c} vs {}",
         good / km * 100.0
+    );
+
+    // The online annual review: the enterprise submits, the bureau checks and approves,
+    // and the vehicle's review date follows; the workflow's fields are not editable.
+    let (_, me) = get_json(&officer, &api("/auth/me")).await;
+    let own = me["user"]["enterprise_id"]
+        .as_i64()
+        .expect("officer enterprise");
+    let (_, vs) = get_json(&officer, &api("/vehicles?limit=5")).await;
+    let car = &vs["items"][0];
+    assert!(
+        car["id"].is_i64(),
+        "the officer's enterprise has a vehicle: {vs}"
+    );
+    let reviews = all_rows(&officer, &s.base, "annual_reviews").await;
+    assert!(
+        reviews.iter().all(|r| r["enterprise_id"] == own),
+        "officers see their own applications only"
+    );
+    let mut app = json!({"application_no": "NS-IT-0001", "enterprise_id": own, "vehicle_id": car["id"],
+        "plate": car["plate"], "submitted_on": "2026-01-05", "documents": "行驶证、道路运输证", "status": "approved"});
+    let r = officer
+        .post(api("/records/annual_reviews"))
+        .json(&app)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422, "an enterprise cannot approve itself");
+    app["status"] = Value::Null;
+    let r = officer
+        .post(api("/records/annual_reviews"))
+        .json(&app)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let (_, row) = get_json(&officer, &api("/records/annual_reviews?q=NS-IT-0001")).await;
+    let row = row["items"][0].clone();
+    assert_eq!(row["status"], "submitted");
+    let id = row["id"].as_i64().expect("id");
+    let mut edit = row.clone();
+    edit["valid_until"] = json!("2030-01-01");
+    let r = officer
+        .put(api(&format!("/records/annual_reviews/{id}")))
+        .json(&edit)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 422);
+    let review = |c: &reqwest::Client, body: Value| {
+        let c = c.clone();
+        let url = api(&format!("/annual-reviews/{id}/review"));
+        async move { c.post(url).json(&body).send().await.expect("review") }
+    };
+    assert_eq!(
+        review(&officer, json!({"action": "check"})).await.status(),
+        403
+    );
+    let far = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        review(&admin, json!({"action": "approve", "valid_until": far}))
+            .await
+            .status(),
+        409,
+        "check first"
+    );
+    assert_eq!(
+        review(&admin, json!({"action": "check"})).await.status(),
+        200
+    );
+    assert_eq!(
+        review(
+            &admin,
+            json!({"action": "approve", "valid_until": "2020-01-01"})
+        )
+        .await
+        .status(),
+        422
+    );
+    assert_eq!(review(&admin, json!({"action": "fly"})).await.status(), 400);
+    let r = review(&admin, json!({"action": "approve", "valid_until": far})).await;
+    assert_eq!(r.status(), 200);
+    let done: Value = r.json().await.expect("row");
+    assert_eq!(
+        (done["status"].as_str(), done["valid_until"].as_str()),
+        (Some("approved"), Some(far.as_str()))
+    );
+    let (_, v) = get_json(&officer, &api(&format!("/vehicles/{}", car["id"]))).await;
+    assert_eq!(v["review_valid_until"], json!(far), "{v}");
+    assert_eq!(
+        review(&admin, json!({"action": "reject", "reason": "x"}))
+            .await
+            .status(),
+        409
     );
 
     // OpenAPI: every register's routes and schema, derived from the declaration.

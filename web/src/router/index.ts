@@ -51,6 +51,12 @@ const routes: RouteRecordRaw[] = [
         meta: { permission: 'registry.read' },
       },
       {
+        path: 'figures',
+        name: 'figures',
+        component: () => import('@/views/FiguresView.vue'),
+        meta: { permission: 'registry.read' },
+      },
+      {
         path: 'alarms/:id(\\d+)',
         name: 'alarm',
         component: () => import('@/views/AlarmDetailView.vue'),

@@ -50,15 +50,25 @@ export const nav: NavGroup[] = [
     // registers for the user (`GET /records/schema`).
     key: 'records',
     label: 'menu.records',
-    items: RECORD_GROUPS.map(
-      (g): NavItem => ({
-        path: `/records/${g}`,
-        label: `rec.groups.${g}`,
-        testid: `menu-rec-${g}`,
+    items: [
+      // 统计分析: figures computed from the registers; shown once the schema lists `projects`.
+      {
+        path: '/figures',
+        label: 'fig.menu',
+        testid: 'menu-figures',
         permission: 'registry.read',
-        visible: () => useRecordsSchema().groupVisible(g),
-      }),
-    ),
+        visible: () => useRecordsSchema().groupVisible('projects') && !!useRecordsSchema().schema.value?.registers.some((r) => r.key === 'projects'),
+      },
+      ...RECORD_GROUPS.map(
+        (g): NavItem => ({
+          path: `/records/${g}`,
+          label: `rec.groups.${g}`,
+          testid: `menu-rec-${g}`,
+          permission: 'registry.read',
+          visible: () => useRecordsSchema().groupVisible(g),
+        }),
+      ),
+    ],
   },
   {
     key: 'system',

@@ -245,3 +245,22 @@ pub async fn import(
         }
     }
 }
+
+/// `POST /annual-reviews/{id}/review` `{"action": "check" | "approve" | "reject", ...}`:
+/// the bureau's step in an online annual review (an approval sets the vehicle's review date).
+pub async fn review(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryWrite>,
+    Path(id): Path<i64>,
+    b: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let v = body(b)?;
+    let action: tongtu_records::workflow::ReviewAction = serde_json::from_value(v).map_err(|e| {
+        ApiError::bad_request(format!(
+            "body: {e}; expected {{\"action\": \"check\"}}, {{\"action\": \"approve\", \"valid_until\": \"YYYY-MM-DD\"}} or {{\"action\": \"reject\", \"reason\": \"…\"}}"
+        ))
+    })?;
+    Ok(Json(
+        tongtu_records::workflow::review(&st.db, &p, id, &action).await?,
+    ))
+}
