@@ -508,7 +508,7 @@ pub fn parse_api(r: &Register, body: &Value) -> Result<Vec<Cell>> {
             // Reported with the other fields' errors, not after them are fixed.
             // A workflow's state is set by the workflow (workflow::guard), not required here.
             Ok(Cell::Null)
-                if f.required && !crate::workflow::of(r.key).is_some_and(|w| w.state == f.key) =>
+                if f.required && crate::workflow::of(r.key).is_none_or(|w| w.state != f.key) =>
             {
                 errors.push(FieldError::new(f.key, format!("{}为必填项", f.zh)));
                 cells.push(Cell::Null);

@@ -506,10 +506,23 @@ async fn registers_seeded_served_exported_and_imported() {
             ("BAD_XLSX", bad_path.to_string_lossy().to_string()),
             ("CHROMIUM", chromium.to_string_lossy().to_string()),
         ];
+        let figure_envs = vec![
+            ("BASE_URL", s.base.clone()),
+            ("USERNAME", "admin".to_string()),
+            ("PASSWORD", common::PASSWORD.to_string()),
+            ("YEAR", year.to_string()),
+            ("THROUGH", format!("{year}-06")),
+            ("CHROMIUM", chromium.to_string_lossy().to_string()),
+        ];
         let out = tokio::task::spawn_blocking(move || common::node_script("records.mjs", &envs))
             .await
             .expect("browser task");
         assert!(out.contains("OK records"), "{out}");
+        // The 统计分析 page shows what the figures API computes.
+        let out = tokio::task::spawn_blocking(move || common::node_script("figures.mjs", &figure_envs))
+            .await
+            .expect("browser task");
+        assert!(out.contains("OK figures"), "{out}");
     }
 }
 
