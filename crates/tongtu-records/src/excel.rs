@@ -272,14 +272,29 @@ fn excel_date(serial: f64) -> Option<chrono::NaiveDate> {
     base.checked_add_signed(chrono::Duration::days(serial.floor() as i64))
 }
 
-/// Normalises a header for matching: no `*`, no unit in brackets, no spaces.
-fn header_key(h: &str) -> String {
-    let h = h.trim().trim_end_matches('*').trim();
-    let h = match h.find(['（', '(']) {
-        Some(i) => &h[..i],
-        None => h,
-    };
-    h.split_whitespace().collect()
+/// Whether a sheet header names the field: its label with or without the unit (full- or
+/// half-width brackets) and the `*` of required fields, its English label or its key.
+/// Labels may contain brackets themselves (`所属镇（街道）`), so they are compared whole.
+fn header_matches(f: &Field, header: &str) -> bool {
+    let h: String = header
+        .trim()
+        .trim_end_matches('*')
+        .split_whitespace()
+        .collect();
+    if h.is_empty() {
+        return false;
+    }
+    let zh: String = f.zh.split_whitespace().collect();
+    let mut forms = vec![zh.clone(), f.key.to_string()];
+    if let Some(u) = f.unit {
+        forms.push(format!("{zh}（{u}）"));
+        forms.push(format!("{zh}({u})"));
+    }
+    forms.iter().any(|x| *x == h)
+        || f.en
+            .split_whitespace()
+            .collect::<String>()
+            .eq_ignore_ascii_case(&h)
 }
 
 /// Imports the first sheet of a workbook into the register.
@@ -312,15 +327,10 @@ pub async fn import_xlsx(
     let mut errors = Vec::new();
     let mut pos: HashMap<&'static str, usize> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
-        let k = header_key(h);
-        if k.is_empty() {
+        if h.trim().is_empty() {
             continue;
         }
-        match r
-            .fields
-            .iter()
-            .find(|f| f.zh == k || f.en.eq_ignore_ascii_case(&k) || f.key == k)
-        {
+        match r.fields.iter().find(|f| header_matches(f, h)) {
             Some(f) if pos.contains_key(f.key) => errors.push(CellError {
                 row: excel_row(0),
                 column: letter(i),

@@ -519,9 +519,10 @@ async fn registers_seeded_served_exported_and_imported() {
             .expect("browser task");
         assert!(out.contains("OK records"), "{out}");
         // The 统计分析 page shows what the figures API computes.
-        let out = tokio::task::spawn_blocking(move || common::node_script("figures.mjs", &figure_envs))
-            .await
-            .expect("browser task");
+        let out =
+            tokio::task::spawn_blocking(move || common::node_script("figures.mjs", &figure_envs))
+                .await
+                .expect("browser task");
         assert!(out.contains("OK figures"), "{out}");
     }
 }
