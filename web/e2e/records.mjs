@@ -3,14 +3,19 @@
 // sign in, open a register group, compare the table with the API's total, filter by a code
 // field, create a row through the generated form (required-field errors first), find it with
 // the search box, edit a numeric field in the detail drawer, delete it, and optionally import a
-// sheet with bad cells and check the table of rejected cells. Uses playwright-core with the
-// system Chromium (never downloads a browser).
+// sheet with bad cells and check the table of rejected cells. With REVIEW_ID (and REVIEW_NO,
+// its application number) set, also take that submitted annual review application through the
+// bureau's workflow in the detail drawer: 受理, then 审验通过 with the default validity date,
+// and check the drawer shows 审验合格. Uses playwright-core with the system Chromium (never
+// downloads a browser).
 //
 //   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... [CHROMIUM=/usr/bin/chromium] \
 //   [REGISTER_GROUP=projects] [REGISTER_KEY=projects] [BAD_XLSX=/path/bad.xlsx] \
+//   [REVIEW_ID=12 REVIEW_NO=NS-2026-0012] \
 //   [SCREENSHOT=/tmp/records-failure.png] node e2e/records.mjs
 //
-// Prints `OK records` and exits 0, or prints the error, saves a screenshot and exits 1.
+// Prints `OK review` (when REVIEW_ID is set) and `OK records` at the end and exits 0, or prints
+// the error, saves a screenshot and exits 1.
 import { existsSync } from 'node:fs'
 import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
 
@@ -77,6 +82,91 @@ async function pickFirst(page, scope, optionSelector) {
   await option.waitFor({ state: 'visible' })
   await option.click()
   await option.waitFor({ state: 'hidden' }).catch(() => {})
+}
+
+/** One year from today, as the review dialog's default (29 Feb → 28 Feb). */
+function oneYearFromToday() {
+  const now = new Date()
+  const d = new Date(now.getFullYear() + 1, now.getMonth(), now.getDate())
+  if (d.getMonth() !== now.getMonth()) d.setDate(0)
+  const p = (n) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`
+}
+
+/** Runs `action` and waits for the review POST of application `id`; fails unless it is 2xx. */
+async function reviewAfter(page, id, what, action) {
+  const resp = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === `/api/v1/annual-reviews/${id}/review` && r.request().method() === 'POST',
+  )
+  await action()
+  const r = await resp
+  if (!r.ok()) throw new Error(`${what} of application #${id} answered ${r.status()}: ${(await r.text()).slice(0, 300)}`)
+  return r.json()
+}
+
+/** The optional annual review part: 受理 then 审验通过 on a submitted application. */
+async function reviewWorkflow(page, base, reviewId, reviewNo) {
+  const key = 'annual_reviews'
+  const before = await api(page, `/records/${key}/${reviewId}`)
+  if (before.application_no !== reviewNo) {
+    throw new Error(`application #${reviewId} has number ${before.application_no}, not REVIEW_NO ${reviewNo}`)
+  }
+  if (before.status !== 'submitted') throw new Error(`application #${reviewId} is ${before.status}, expected submitted`)
+
+  await page.goto(`${base}/#/records/services?r=${key}`)
+  const scope = `[data-register="${key}"]`
+  await page.locator(`${scope} ${tid('rec-table')}`).waitFor({ state: 'visible' })
+  await settled(page)
+  const search = page.locator(`${scope} ${tid('rec-search')}`)
+  await listAfter(page, key, (u) => u.searchParams.get('q') === reviewNo, async () => {
+    await search.fill(reviewNo)
+    await search.press('Enter')
+  })
+  const tr = page.locator(`${scope} ${tid('rec-table')} ${tid(`rec-row-${reviewId}`)}`)
+  await tr.waitFor({ state: 'visible' }).catch(() => {
+    throw new Error(`application #${reviewId} not in the table after searching "${reviewNo}"`)
+  })
+  await tr.locator('td').first().click()
+  const drawer = page.locator(`${tid('rec-detail')}[data-id="${reviewId}"]`)
+  await drawer.waitFor({ state: 'visible' })
+
+  // 受理: submitted → checking.
+  const check = drawer.locator(tid('rec-review-check'))
+  await check.waitFor({ state: 'visible' }).catch(() => {
+    throw new Error(`no 受理 button in the drawer of submitted application #${reviewId}`)
+  })
+  const checked = await reviewAfter(page, reviewId, '受理', () => check.click())
+  if (checked.status !== 'checking') throw new Error(`after 受理 the application is ${checked.status}, expected checking`)
+  console.log(`review #${reviewId}: 受理 → ${checked.status}`)
+
+  // 审验通过 with the default date (one year from today).
+  const approve = drawer.locator(tid('rec-review-approve'))
+  await approve.waitFor({ state: 'visible' }).catch(() => {
+    throw new Error(`no 审验通过 button after 受理 of application #${reviewId}`)
+  })
+  await approve.click()
+  await page.locator(tid('rec-review-dialog')).waitFor({ state: 'visible' })
+  const dateInput = page.locator(`${tid('rec-review-valid-until')} input`).first()
+  await dateInput.waitFor({ state: 'visible' })
+  const shownDate = (await dateInput.inputValue()).trim()
+  const wantDate = oneYearFromToday()
+  if (shownDate !== wantDate) throw new Error(`the validity date defaults to "${shownDate}", expected ${wantDate}`)
+  const approved = await reviewAfter(page, reviewId, '审验通过', () => page.locator(tid('rec-review-confirm')).click())
+  if (approved.status !== 'approved') throw new Error(`after 审验通过 the application is ${approved.status}, expected approved`)
+  if (approved.valid_until !== wantDate) throw new Error(`approved with valid_until ${approved.valid_until}, expected ${wantDate}`)
+  await page.locator(tid('rec-review-dialog')).waitFor({ state: 'hidden' })
+
+  // The drawer shows the approved status label.
+  const status = drawer.locator(`${tid('rec-review-status')}[data-status="approved"]`)
+  await status.waitFor({ state: 'visible' }).catch(() => {
+    throw new Error(`the drawer does not show the approved status of application #${reviewId}`)
+  })
+  const statusText = await status.innerText()
+  if (!statusText.includes('审验合格')) throw new Error(`the drawer's status reads "${statusText}", expected 审验合格`)
+  await drawer.locator(tid('rec-detail-status'), { hasText: '审验合格' }).waitFor({ state: 'visible' }).catch(() => {
+    throw new Error(`the drawer's 办理状态 field does not read 审验合格 after approval`)
+  })
+  console.log(`review #${reviewId}: 审验通过 → ${approved.status}, valid until ${approved.valid_until}`)
 }
 
 function today() {
@@ -156,6 +246,7 @@ async function main() {
   const badXlsx = process.env.BAD_XLSX || ''
   const shot = process.env.SCREENSHOT || '/tmp/records-failure.png'
   if (badXlsx && !existsSync(badXlsx)) throw new Error(`BAD_XLSX ${badXlsx} does not exist`)
+  if (process.env.REVIEW_ID && !process.env.REVIEW_NO) throw new Error('REVIEW_NO is required with REVIEW_ID')
 
   const browser = await launchBrowser()
   let page
@@ -303,6 +394,13 @@ async function main() {
       if (cells < 1) throw new Error('the table of rejected cells is empty')
       const firstRow = await table.locator('.el-table__body tr').first().locator('td').allInnerTexts()
       console.log(`import: ${cells} bad cells, first ${firstRow.map((s) => s.trim()).join(' / ')}`)
+    }
+
+    // 10. Optional: the annual review workflow of one submitted application.
+    const reviewId = process.env.REVIEW_ID || ''
+    if (reviewId) {
+      await reviewWorkflow(page, base, reviewId, env('REVIEW_NO'))
+      console.log('OK review')
     }
 
     console.log('OK records')

@@ -290,7 +290,7 @@ fn header_matches(f: &Field, header: &str) -> bool {
         forms.push(format!("{zh}（{u}）"));
         forms.push(format!("{zh}({u})"));
     }
-    forms.iter().any(|x| *x == h)
+    forms.contains(&h)
         || f.en
             .split_whitespace()
             .collect::<String>()

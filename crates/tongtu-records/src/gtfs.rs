@@ -244,6 +244,13 @@ fn text<'a>(r: &Register, row: &'a StoredRow, key: &str) -> &'a str {
     cell(r, row, key).as_str().unwrap_or("")
 }
 
+/// A stop of a route in one direction, as the register holds it.
+struct Stopping {
+    seq: i64,
+    stop: i64,
+    offset: Option<i64>,
+}
+
 fn zip_err(e: impl std::fmt::Display) -> RecordError {
     RecordError::Internal(format!("zip: {e}"))
 }
@@ -270,8 +277,8 @@ pub async fn export(db: &SqlitePool, p: &Principal, opts: &GtfsOptions) -> Resul
     let (route_stops, _) = store::list_all(db, p, rs_r, &RowQuery::default()).await?;
     let stop_by_id: HashMap<i64, &StoredRow> = stops.iter().map(|s| (s.id, s)).collect();
 
-    // (route id, direction) → (sequence, stop id, offset), sorted below.
-    let mut trips: BTreeMap<(i64, String), Vec<(i64, i64, Option<i64>)>> = BTreeMap::new();
+    // (route id, direction) → its stops, sorted by sequence below.
+    let mut trips: BTreeMap<(i64, String), Vec<Stopping>> = BTreeMap::new();
     for rs in &route_stops {
         let (Some(route), Some(stop), Some(seq)) = (
             cell(rs_r, rs, "route_id").as_i64(),
@@ -285,7 +292,7 @@ pub async fn export(db: &SqlitePool, p: &Principal, opts: &GtfsOptions) -> Resul
         trips
             .entry((route, dir))
             .or_default()
-            .push((seq, stop, offset));
+            .push(Stopping { seq, stop, offset });
     }
 
     let mut agencies: BTreeMap<String, String> = BTreeMap::new();
@@ -377,16 +384,16 @@ pub async fn export(db: &SqlitePool, p: &Principal, opts: &GtfsOptions) -> Resul
             let Some(seq) = trips.get_mut(&(r.id, dir.to_string())) else {
                 continue;
             };
-            seq.sort_by_key(|s| s.0);
+            seq.sort_by_key(|s| s.seq);
             let trip_id = format!("{route_no}-{dir}");
             let headsign = seq
                 .last()
-                .and_then(|s| stop_by_id.get(&s.1))
+                .and_then(|s| stop_by_id.get(&s.stop))
                 .map_or("", |s| text(stops_r, s, "name"));
             trips_csv.row(&[route_no, "daily", &trip_id, headsign, dir]);
             let n = seq.len();
             let mut latest = 0i64;
-            for (i, (_, stop, offset)) in seq.iter().enumerate() {
+            for (i, Stopping { stop, offset, .. }) in seq.iter().enumerate() {
                 let Some(s) = stop_by_id.get(stop) else {
                     continue;
                 };
@@ -600,8 +607,8 @@ fn required<'a>(t: &Table, rec: &'a Rec, col: &str, pr: &mut Problems) -> Option
     Some(v)
 }
 
-/// Checks that ids are unique within a file; returns id → line.
-fn ids<'a>(t: &'a Table, col: &str, pr: &mut Problems) -> HashMap<&'a str, u32> {
+/// Checks that a file's ids are present and unique.
+fn unique_ids(t: &Table, col: &str, pr: &mut Problems) {
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for rec in &t.rows {
         let Some(id) = required(t, rec, col, pr) else {
@@ -618,7 +625,6 @@ fn ids<'a>(t: &'a Table, col: &str, pr: &mut Problems) -> HashMap<&'a str, u32> 
             seen.insert(id, rec.line);
         }
     }
-    seen
 }
 
 fn coordinate(t: &Table, rec: &Rec, col: &str, limit: f64, pr: &mut Problems) -> Option<f64> {
@@ -673,13 +679,33 @@ struct Trip<'a> {
     times: Vec<StopTime<'a>>,
 }
 
+#[derive(Clone, Copy)]
+struct FeedStop<'a> {
+    line: u32,
+    id: &'a str,
+    name: &'a str,
+    lat: f64,
+    lon: f64,
+}
+
+struct FeedRoute<'a> {
+    line: u32,
+    id: &'a str,
+    route_type: i64,
+    short: &'a str,
+    long: &'a str,
+    desc: &'a str,
+    /// The agency's name.
+    agency: &'a str,
+}
+
 /// A feed checked for structure: what the registers are built from.
 struct Feed<'a> {
     agencies: HashMap<&'a str, &'a str>,
-    /// Stop id → (line, name, lat, lon).
-    stops: HashMap<&'a str, (u32, &'a str, f64, f64)>,
-    /// Routes in file order: (line, id, route_type, short name, long name, desc, agency).
-    routes: Vec<(u32, &'a str, i64, &'a str, &'a str, &'a str, &'a str)>,
+    /// Bus stops (location_type 0) by stop_id.
+    stops: HashMap<&'a str, FeedStop<'a>>,
+    /// Routes in file order.
+    routes: Vec<FeedRoute<'a>>,
     trips: HashMap<&'a str, Trip<'a>>,
     /// Trip id → (start, end, headway secs).
     freqs: HashMap<&'a str, Vec<(u32, u32, u32)>>,
@@ -708,7 +734,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
         }
     }
     if let Some(t) = files.get("stops.txt") {
-        ids(t, "stop_id", pr);
+        unique_ids(t, "stop_id", pr);
         for rec in &t.rows {
             let id = t.get(rec, "stop_id");
             // Stations, entrances and nodes (location_type 1–4) are not bus stops; only
@@ -737,7 +763,16 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
             let lon = coordinate(t, rec, "stop_lon", 180.0, pr);
             if let (0, Some(name), Some(lat), Some(lon)) = (kind, name, lat, lon) {
                 if !id.is_empty() {
-                    feed.stops.insert(id, (rec.line, name, lat, lon));
+                    feed.stops.insert(
+                        id,
+                        FeedStop {
+                            line: rec.line,
+                            id,
+                            name,
+                            lat,
+                            lon,
+                        },
+                    );
                 }
             }
         }
@@ -747,7 +782,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
         .map(|t| t.rows.iter().map(|r| t.get(r, "stop_id")).collect())
         .unwrap_or_default();
     if let Some(t) = files.get("routes.txt") {
-        ids(t, "route_id", pr);
+        unique_ids(t, "route_id", pr);
         for rec in &t.rows {
             let id = t.get(rec, "route_id");
             let rt = required(t, rec, "route_type", pr).and_then(|v| match v.parse::<i64>() {
@@ -801,19 +836,25 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
                 }
             };
             if let Some(rt) = rt.filter(|_| !id.is_empty()) {
-                let desc = t.get(rec, "route_desc");
-                feed.routes
-                    .push((rec.line, id, rt, short, long, desc, agency));
+                feed.routes.push(FeedRoute {
+                    line: rec.line,
+                    id,
+                    route_type: rt,
+                    short,
+                    long,
+                    desc: t.get(rec, "route_desc"),
+                    agency,
+                });
             }
         }
     }
-    let route_ids: HashSet<&str> = feed.routes.iter().map(|r| r.1).collect();
+    let route_ids: HashSet<&str> = feed.routes.iter().map(|r| r.id).collect();
     let all_routes: HashSet<&str> = files
         .get("routes.txt")
         .map(|t| t.rows.iter().map(|r| t.get(r, "route_id")).collect())
         .unwrap_or_default();
     if let Some(t) = files.get("trips.txt") {
-        ids(t, "trip_id", pr);
+        unique_ids(t, "trip_id", pr);
         for rec in &t.rows {
             let id = t.get(rec, "trip_id");
             let _ = required(t, rec, "service_id", pr);
@@ -1069,19 +1110,23 @@ pub async fn import(db: &SqlitePool, p: &Principal, zip_bytes: &[u8]) -> Result<
         }
     }
     let mut out = GtfsImported::default();
-    let bus: Vec<_> = feed.routes.iter().filter(|r| is_bus(r.2)).collect();
+    let bus: Vec<_> = feed
+        .routes
+        .iter()
+        .filter(|r| is_bus(r.route_type))
+        .collect();
     out.routes_skipped = (feed.routes.len() - bus.len()) as u64;
-    let bus_ids: HashSet<&str> = bus.iter().map(|r| r.1).collect();
+    let bus_ids: HashSet<&str> = bus.iter().map(|r| r.id).collect();
     chosen.retain(|(route, _), _| bus_ids.contains(route));
 
     // Stops served by the chosen trips, in stops.txt order; names must be unique.
-    let mut served: Vec<(&str, (u32, &str, f64, f64))> = Vec::new();
+    let mut served: Vec<FeedStop> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
     for tr in chosen.values() {
         for st in &tr.times {
             if let Some(s) = feed.stops.get(st.stop) {
                 if seen.insert(st.stop) {
-                    served.push((st.stop, *s));
+                    served.push(*s);
                 }
             } else {
                 // A stop_time at a station or node rather than a stop.
@@ -1094,30 +1139,33 @@ pub async fn import(db: &SqlitePool, p: &Principal, zip_bytes: &[u8]) -> Result<
             }
         }
     }
-    served.sort_by_key(|s| s.1 .0);
+    served.sort_by_key(|s| s.line);
     let mut names: HashMap<&str, u32> = HashMap::new();
-    for (_, (line, name, _, _)) in &served {
-        if let Some(first) = names.insert(name, *line) {
+    for s in &served {
+        if let Some(first) = names.insert(s.name, s.line) {
             pr.at(
                 "stops.txt",
-                *line,
+                s.line,
                 "stop_name",
-                format!("公交站点名称须唯一：{name:?} 与第 {first} 行重复"),
+                format!("公交站点名称须唯一：{:?} 与第 {first} 行重复", s.name),
             );
         }
     }
-    let stop_name: HashMap<&str, &str> = served.iter().map(|(id, s)| (*id, s.1)).collect();
+    let stop_name: HashMap<&str, &str> = served.iter().map(|s| (s.id, s.name)).collect();
 
     let old_stops = existing(db, p, stops_r, "code").await?;
     let stop_rows: Vec<SheetRow> = served
         .iter()
-        .map(|(id, (line, name, lat, lon))| {
-            let mut values = old_stops.get(*id).cloned().unwrap_or_default();
-            values.insert("code", Raw::Str(id.to_string()));
-            values.insert("name", Raw::Str(name.to_string()));
-            values.insert("lat", Raw::Num(*lat));
-            values.insert("lon", Raw::Num(*lon));
-            SheetRow { row: *line, values }
+        .map(|s| {
+            let mut values = old_stops.get(s.id).cloned().unwrap_or_default();
+            values.insert("code", Raw::Str(s.id.to_string()));
+            values.insert("name", Raw::Str(s.name.to_string()));
+            values.insert("lat", Raw::Num(s.lat));
+            values.insert("lon", Raw::Num(s.lon));
+            SheetRow {
+                row: s.line,
+                values,
+            }
         })
         .collect();
     let stop_locate = |f: &Field| match f.key {
@@ -1143,12 +1191,21 @@ pub async fn import(db: &SqlitePool, p: &Principal, zip_bytes: &[u8]) -> Result<
     let mut route_no_of: HashMap<&str, &str> = HashMap::new();
     let mut route_lines: HashMap<&str, u32> = HashMap::new();
     let mut route_rows = Vec::new();
-    for (line, id, _, short, long, desc, agency) in &bus {
-        let no = if short.is_empty() { *id } else { *short };
-        if let Some(first) = route_lines.insert(no, *line) {
+    for r in &bus {
+        let FeedRoute {
+            line,
+            id,
+            short,
+            long,
+            desc,
+            agency,
+            ..
+        } = **r;
+        let no = if short.is_empty() { id } else { short };
+        if let Some(first) = route_lines.insert(no, line) {
             pr.at(
                 "routes.txt",
-                *line,
+                line,
                 "route_short_name",
                 format!("线路编号 {no:?} 与第 {first} 行重复"),
             );
@@ -1160,8 +1217,8 @@ pub async fn import(db: &SqlitePool, p: &Principal, zip_bytes: &[u8]) -> Result<
         // 起点—终点 when the feed has no long name.
         let name = if long.is_empty() {
             chosen
-                .get(&(*id, "0"))
-                .or_else(|| chosen.get(&(*id, "1")))
+                .get(&(id, "0"))
+                .or_else(|| chosen.get(&(id, "1")))
                 .and_then(|t| {
                     let a = stop_name.get(t.times.first()?.stop)?;
                     let b = stop_name.get(t.times.last()?.stop)?;
@@ -1189,7 +1246,7 @@ pub async fn import(db: &SqlitePool, p: &Principal, zip_bytes: &[u8]) -> Result<
         ] {
             values.insert(k, v.map_or(Raw::Empty, Raw::Str));
         }
-        route_rows.push(SheetRow { row: *line, values });
+        route_rows.push(SheetRow { row: line, values });
     }
     let route_locate = |f: &Field| match f.key {
         "route_no" => located("routes.txt", "route_short_name"),

@@ -9,6 +9,7 @@ use std::io::{Cursor, Read, Write};
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
+use sqlx::Row as _;
 use tongtu_records::gtfs::{self, GtfsOptions};
 use tongtu_records::store;
 use tongtu_records::{registers, RecordError};
@@ -214,37 +215,22 @@ type Snapshot = (
 );
 
 async fn snapshot(pool: &sqlx::SqlitePool) -> Snapshot {
-    let routes: Vec<(
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        String,
-    )> = sqlx::query_as(
-        "SELECT route_no, name, route_type, operator, first_departure, last_departure, \
-             headway_min, status FROM rec_bus_routes WHERE status = 'operating'",
+    // Every value as text ('' for NULL), in the order of the SELECT.
+    let routes = sqlx::query(
+        "SELECT route_no, name, route_type, COALESCE(operator, ''), \
+         COALESCE(first_departure, ''), COALESCE(last_departure, ''), \
+         COALESCE(CAST(headway_min AS TEXT), ''), status \
+         FROM rec_bus_routes WHERE status = 'operating'",
     )
     .fetch_all(pool)
     .await
-    .expect("routes");
-    let routes = routes
-        .into_iter()
-        .map(|r| {
-            let v = vec![
-                r.1,
-                r.2,
-                r.3.unwrap_or_default(),
-                r.4.unwrap_or_default(),
-                r.5.unwrap_or_default(),
-                r.6.map(|h| h.to_string()).unwrap_or_default(),
-                r.7,
-            ];
-            (r.0, v)
-        })
-        .collect();
+    .expect("routes")
+    .iter()
+    .map(|row| {
+        let mut v: Vec<String> = (0..8).map(|i| row.get::<String, _>(i)).collect();
+        (v.remove(0), v)
+    })
+    .collect();
     let rs: Vec<(String, String, i64, String, Option<i64>)> = sqlx::query_as(
         "SELECT r.route_no, s.direction, s.sequence, st.code, s.offset_min \
          FROM rec_route_stops s JOIN rec_bus_routes r ON r.id = s.route_id \

@@ -86,6 +86,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/figures/pavement", get(figures::pavement))
         .route("/api/v1/figures/transport", get(figures::transport))
         .route("/api/v1/annual-reviews/{id}/review", post(records::review))
+        .route(
+            "/api/v1/transit/gtfs",
+            get(records::gtfs_export)
+                .post(records::gtfs_import)
+                .layer(DefaultBodyLimit::max(upload)),
+        )
         .route("/api/v1/records/schema", get(records::schema_all))
         .route("/api/v1/records/schema/{key}", get(records::schema_one))
         .route(

@@ -460,6 +460,26 @@ async fn registers_seeded_served_exported_and_imported() {
         409
     );
 
+    // GTFS: the operating routes as a feed, which imports back unchanged.
+    let feed = admin.get(api("/transit/gtfs")).send().await.expect("gtfs");
+    assert_eq!(feed.status(), 200);
+    let feed = feed.bytes().await.expect("zip").to_vec();
+    assert!(feed.starts_with(b"PK"), "a zip");
+    let r = admin
+        .post(api("/transit/gtfs"))
+        .multipart(multipart(feed))
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let r = officer
+        .post(api("/transit/gtfs"))
+        .multipart(multipart(b"not a zip".to_vec()))
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(r.status(), 403, "the bureau imports timetables");
+
     // OpenAPI: every register's routes and schema, derived from the declaration.
     let (_, doc) = get_json(&admin, &api("/openapi.json")).await;
     assert!(

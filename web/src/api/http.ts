@@ -160,9 +160,19 @@ function filenameFrom(disposition: string | null, fallback: string): string {
   return plain?.[1]?.trim() || fallback
 }
 
-/** Downloads a file (export, template) with fetch + Blob and saves it under the server's name. */
-export async function download(path: string, query: Query | undefined, fallbackName: string): Promise<string> {
-  const res = await send(path, { query }, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, */*')
+const XLSX_ACCEPT = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, */*'
+
+/**
+ * Downloads a file (export, template) with fetch + Blob and saves it under the server's name.
+ * `accept` is the `Accept` header (an xlsx by default).
+ */
+export async function download(
+  path: string,
+  query: Query | undefined,
+  fallbackName: string,
+  accept: string = XLSX_ACCEPT,
+): Promise<string> {
+  const res = await send(path, { query }, accept)
   const blob = await res.blob()
   const name = filenameFrom(res.headers.get('Content-Disposition'), fallbackName)
   const url = URL.createObjectURL(blob)

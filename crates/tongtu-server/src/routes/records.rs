@@ -264,3 +264,59 @@ pub async fn review(
         tongtu_records::workflow::review(&st.db, &p, id, &action).await?,
     ))
 }
+
+/// `GET /transit/gtfs`: the operating bus routes as a GTFS feed (zip), valid for a year
+/// from today.
+pub async fn gtfs_export(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryRead>,
+) -> ApiResult<Response> {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let opts = tongtu_records::gtfs::GtfsOptions {
+        agency_url: "https://jtj.example.gov.cn/".into(),
+        default_agency: "市公共交通".into(),
+        start_date: today,
+        end_date: today + chrono::Duration::days(365),
+    };
+    let bytes = tongtu_records::gtfs::export(&st.db, &p, &opts).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"gtfs-{today}.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /transit/gtfs` (multipart `file`): imports stops, routes and route stops from a
+/// GTFS feed, all or nothing.
+pub async fn gtfs_import(
+    State(st): State<AppState>,
+    Authz(p, ..): Authz<RegistryWrite>,
+    mut form: Multipart,
+) -> ApiResult<Json<tongtu_records::gtfs::GtfsImported>> {
+    let mut file = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
+    {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|e| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("upload rejected: {e}"),
+                )
+            })?);
+        }
+    }
+    let bytes = file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))?;
+    Ok(Json(
+        tongtu_records::gtfs::import(&st.db, &p, &bytes).await?,
+    ))
+}
