@@ -27,7 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use state::{AppState, ServerSettings};
 
-use routes::{admin, alarms, auth, figures, indicators, live, records, registry};
+use routes::{admin, alarms, auth, figures, indicators, live, records, registry, report};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/live/vehicles", get(live::vehicles))
         .route("/api/v1/live/vehicles/{id}", get(live::card))
         .route("/api/v1/dashboard/today", get(live::dashboard))
+        .route("/api/v1/report/half-year", get(report::half_year))
         .route("/api/v1/figures/projects", get(figures::projects))
         .route("/api/v1/figures/pavement", get(figures::pavement))
         .route("/api/v1/figures/transport", get(figures::transport))

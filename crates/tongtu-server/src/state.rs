@@ -26,6 +26,11 @@ pub struct ServerSettings {
     pub login_max_failures_per_ip: u32,
     /// Window and lock duration of login throttling.
     pub login_window: std::time::Duration,
+    /// The data directory, where the bureau's report template lives (`report/`); `None`
+    /// uses the default template.
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Name of the bureau as printed on reports.
+    pub org_name: String,
 }
 
 impl Default for ServerSettings {
@@ -38,6 +43,8 @@ impl Default for ServerSettings {
             login_max_failures: 5,
             login_max_failures_per_ip: 20,
             login_window: std::time::Duration::from_secs(15 * 60),
+            data_dir: None,
+            org_name: "市交通运输局".into(),
         }
     }
 }

@@ -220,6 +220,8 @@ impl Config {
             login_max_failures: self.http.login_max_failures,
             login_max_failures_per_ip: self.http.login_max_failures_per_ip,
             login_window: std::time::Duration::from_secs(self.http.login_window_secs),
+            data_dir: Some(self.data_dir.clone()),
+            ..tongtu_server::ServerSettings::default()
         }
     }
 

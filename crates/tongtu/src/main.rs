@@ -9,6 +9,7 @@ mod config;
 mod demo;
 mod gateway_dir;
 mod gateway_wiring;
+mod report_cli;
 mod rules_cli;
 mod simulate;
 mod tracks_cli;
@@ -66,6 +67,9 @@ enum Command {
     /// Supervision rules over stored tracks.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Reports generated from the data.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Import an Excel sheet into a registry collection (all or nothing).
     Import {
         /// enterprises, vehicles, drivers or terminals
@@ -81,6 +85,12 @@ enum Command {
         #[command(flatten)]
         track: tracks_cli::TrackExportArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The half-year work report (上半年工作总结及下半年工作计划) as DOCX, HTML or PDF.
+    HalfYear(report_cli::HalfYearArgs),
 }
 
 #[derive(Subcommand)]
@@ -181,6 +191,9 @@ async fn open_db(cfg: &Config) -> Result<sqlx::SqlitePool> {
     tongtu_records::migrate(&pool)
         .await
         .context("migrating the register tables")?;
+    tongtu_report::report::migrate(&pool)
+        .await
+        .context("migrating the report tables")?;
     Ok(pool)
 }
 
@@ -433,6 +446,7 @@ async fn main() -> Result<()> {
         }
         Command::Admin(cmd) => run_admin(&cfg, cmd).await,
         Command::Rules(RulesCommand::Replay(args)) => rules_cli::run_replay(&cfg, &args).await,
+        Command::Report(ReportCommand::HalfYear(args)) => report_cli::run(&cfg, args).await,
         Command::Bench(BenchCommand::Rules(args)) => bench_rules::run(args),
         Command::Bench(BenchCommand::Track(args)) => {
             let rt = tokio::runtime::Handle::current();

@@ -8,3 +8,4 @@ pub mod indicators;
 pub mod live;
 pub mod records;
 pub mod registry;
+pub mod report;
