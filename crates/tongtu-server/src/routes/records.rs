@@ -204,26 +204,10 @@ pub async fn import(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryWrite>,
     Path(key): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<Json<store::Imported>> {
     let r = register(&key)?;
-    let mut file = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
-    {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(|e| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!("upload rejected: {e}"),
-                )
-            })?);
-        }
-    }
-    let bytes = file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))?;
+    let bytes = crate::routes::registry::upload(form).await?;
     let labels = |outcome: &str| EntityLabels {
         entity: format!("record.{}", r.key),
         outcome: outcome.into(),
@@ -297,25 +281,9 @@ pub async fn gtfs_export(
 pub async fn gtfs_import(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryWrite>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<Json<tongtu_records::gtfs::GtfsImported>> {
-    let mut file = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
-    {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(|e| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!("upload rejected: {e}"),
-                )
-            })?);
-        }
-    }
-    let bytes = file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))?;
+    let bytes = crate::routes::registry::upload(form).await?;
     Ok(Json(
         tongtu_records::gtfs::import(&st.db, &p, &bytes).await?,
     ))

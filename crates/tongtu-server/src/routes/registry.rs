@@ -157,25 +157,9 @@ async fn template<R: Record>(Authz(..): Authz<RegistryRead>) -> ApiResult<Respon
 async fn import<R: Record>(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryWrite>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let mut file = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
-    {
-        if field.name() == Some("file") {
-            file = Some(field.bytes().await.map_err(|e| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!("upload rejected: {e}"),
-                )
-            })?);
-        }
-    }
-    let bytes = file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))?;
+    let bytes = upload(form).await?;
     let labels = |outcome: &str| EntityLabels {
         entity: R::ENTITY.into(),
         outcome: outcome.into(),
@@ -196,6 +180,27 @@ async fn import<R: Record>(
             Err(e.into())
         }
     }
+}
+
+/// The multipart field `file` of an upload (the body limit of the route applies).
+pub(crate) async fn upload(mut form: Multipart) -> ApiResult<axum::body::Bytes> {
+    let mut file = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("multipart: {e}")))?
+    {
+        if field.name() == Some("file") {
+            file = Some(field.bytes().await.map_err(|e| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("upload rejected: {e}"),
+                )
+            })?);
+        }
+    }
+    file.ok_or_else(|| ApiError::bad_request("multipart field \"file\" is missing"))
 }
 
 /// All routes of one collection under `/api/v1/<table>`.

@@ -10,7 +10,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::{row, Batch, Ctx};
+use super::{period, row, weighted, ymd, Batch, Ctx};
 use crate::fleet::{DemoVehicle, REGIONS};
 
 const SEED: u64 = 0x454e_464f_5243_4531;
@@ -464,23 +464,7 @@ fn plate_tail(rng: &mut StdRng) -> String {
         .collect()
 }
 
-fn weighted(rng: &mut StdRng, items: &[(&'static str, u32)]) -> &'static str {
-    items
-        .choose_weighted(rng, |(_, w)| *w)
-        .map_or(items[0].0, |(v, _)| v)
-}
-
 /// January of the previous year through yesterday.
-fn period(ctx: &Ctx) -> (NaiveDate, NaiveDate) {
-    let last = ctx.today.pred_opt().unwrap_or(ctx.today);
-    let first = NaiveDate::from_ymd_opt(ctx.today.year() - 1, 1, 1).unwrap_or(last);
-    (first, last)
-}
-
-fn ymd(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 //! imports them through the same path as an Excel sheet (`tongtu_records::store::import_rows`),
 //! so every declared check applies to them.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{Map, Value};
 
 use crate::fleet::DemoFleet;
@@ -51,6 +51,29 @@ pub fn generate(ctx: &Ctx) -> Vec<Batch> {
     out.extend(services::generate(ctx));
     out.extend(worklog::generate(ctx));
     out
+}
+
+/// The generated period: 1 January of last year to yesterday.
+pub(crate) fn period(ctx: &Ctx) -> (NaiveDate, NaiveDate) {
+    let last = ctx.today.pred_opt().unwrap_or(ctx.today);
+    let first = NaiveDate::from_ymd_opt(ctx.today.year() - 1, 1, 1).unwrap_or(last);
+    (first, last)
+}
+
+/// A date in sheet form.
+pub(crate) fn ymd(d: NaiveDate) -> Value {
+    serde_json::json!(d.format("%Y-%m-%d").to_string())
+}
+
+/// One of `items`, chosen with the given weights (a non-empty static table).
+pub(crate) fn weighted(
+    rng: &mut rand::rngs::StdRng,
+    items: &[(&'static str, u32)],
+) -> &'static str {
+    use rand::seq::IndexedRandom;
+    items
+        .choose_weighted(rng, |(_, w)| *w)
+        .map_or(items[0].0, |(v, _)| v)
 }
 
 /// A row from `(key, value)` pairs; `Value::Null` entries are left out.

@@ -9,7 +9,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::{row, Batch, Ctx};
+use super::{period, row, weighted, ymd, Batch, Ctx};
 use crate::fleet::REGIONS;
 
 const SEED: u64 = 0x5341_4645_5459_0001;
@@ -333,12 +333,6 @@ fn day_in(rng: &mut StdRng, y: i32, m: u32, last: NaiveDate) -> Option<NaiveDate
     NaiveDate::from_ymd_opt(y, m, rng.random_range(1..=28)).filter(|d| *d <= last)
 }
 
-fn weighted(rng: &mut StdRng, items: &[(&'static str, u32)]) -> &'static str {
-    items
-        .choose_weighted(rng, |(_, w)| *w)
-        .map_or(items[0].0, |(v, _)| v)
-}
-
 fn weighted_n(rng: &mut StdRng, items: &[(u32, u32)]) -> u32 {
     items
         .choose_weighted(rng, |(_, w)| *w)
@@ -346,16 +340,6 @@ fn weighted_n(rng: &mut StdRng, items: &[(u32, u32)]) -> u32 {
 }
 
 /// January of the previous year through yesterday.
-fn period(ctx: &Ctx) -> (NaiveDate, NaiveDate) {
-    let last = ctx.today.pred_opt().unwrap_or(ctx.today);
-    let first = NaiveDate::from_ymd_opt(ctx.today.year() - 1, 1, 1).unwrap_or(last);
-    (first, last)
-}
-
-fn ymd(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::{row, Batch, Ctx};
+use super::{row, ymd, Batch, Ctx};
 use crate::fleet::{DemoVehicle, REGIONS};
 
 const SEED: u64 = 0x5345_5256_4943_4553;
@@ -311,10 +311,6 @@ fn qr_registrations(rng: &mut StdRng, first: NaiveDate, last: NaiveDate) -> Rows
         }
     }
     out
-}
-
-fn ymd(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
 }
 
 #[cfg(test)]

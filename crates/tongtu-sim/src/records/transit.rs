@@ -8,7 +8,7 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::{row, Batch, Ctx};
+use super::{row, ymd, Batch, Ctx};
 use crate::fleet::REGIONS;
 
 const SEED: u64 = 0x5452_414e_5349_5401;
@@ -426,10 +426,6 @@ fn festival_factor(day: NaiveDate) -> f64 {
 
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
-}
-
-fn ymd(d: NaiveDate) -> Value {
-    json!(d.format("%Y-%m-%d").to_string())
 }
 
 #[cfg(test)]
