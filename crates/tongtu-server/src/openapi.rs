@@ -231,6 +231,19 @@ impl Doc {
     }
 }
 
+/// A generated register route: method, path, summary, permission, body, response, status,
+/// parameters.
+type RegisterOp<'a> = (
+    HttpMethod,
+    &'a str,
+    String,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    Vec<(&'a str, ParameterIn, &'a str)>,
+);
+
 impl Doc {
     /// One register's routes and schemas, from its declaration (docs/records-api.md).
     fn register(&mut self, r: &tongtu_records::Register) {
@@ -312,16 +325,7 @@ impl Doc {
             list_params.push((f.as_str(), ParameterIn::Query, "filter"));
         }
         let id = vec![("id", ParameterIn::Path, "row id")];
-        let ops: Vec<(
-            HttpMethod,
-            &str,
-            String,
-            &str,
-            Option<&str>,
-            Option<&str>,
-            &str,
-            Vec<_>,
-        )> = vec![
+        let ops: Vec<RegisterOp> = vec![
             (
                 HttpMethod::Get,
                 &base,
