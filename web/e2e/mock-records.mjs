@@ -53,6 +53,17 @@ const REGISTERS = [
     ],
   },
   {
+    key: 'transport_stats', zh: '运输统计月报', en: 'Monthly transport statistics', group: 'stats',
+    about: '各县区各运输方式的月度客货运量（工作总结的来源之一）。',
+    title: 'month', access: 'bureau', access_field: null, order: { field: 'month', desc: true }, unique: [['month', 'mode']],
+    fields: [
+      fld('month', '月份', 'Month', 'month', { required: true, list: true, filter: true }),
+      fld('mode', '运输方式', 'Mode', 'code', { required: true, list: true, filter: true, codes: [code('road', '公路', 'Road'), code('waterway', '水路', 'Waterway')] }),
+      fld('passenger_volume', '客运量', 'Passengers', 'num', { unit: '万人次', list: true, min: 0, scale: 1 }),
+      fld('freight_volume', '货运量', 'Freight', 'num', { unit: '万吨', list: true, min: 0, scale: 1 }),
+    ],
+  },
+  {
     key: 'bus_routes', zh: '公交线路', en: 'Bus routes', group: 'transit',
     about: '城市与城乡公交线路。',
     title: 'name', access: 'public', access_field: null, order: { field: 'name', desc: false }, unique: [['name']],
@@ -79,6 +90,7 @@ const rows = {
     { id: 11, project_id: 1, year: 2025, planned_investment: 40000, targets: null },
     { id: 12, project_id: 2, year: 2025, planned_investment: 150000, targets: '完成路基' },
   ],
+  transport_stats: [],
   bus_routes: [
     { id: 21, name: '1 路', opened: '2010-01', length_km: 18.5, stops: 32, rural: false, enterprise_id: 1 },
     { id: 22, name: '江城—阳春城乡快线', opened: '2022-07', length_km: 62, stops: 14, rural: true, enterprise_id: 1 },

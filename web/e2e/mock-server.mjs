@@ -13,6 +13,7 @@ import { alarmsApi } from './mock-alarms.mjs'
 import { feedTick, liveApi, wsFrame } from './mock-live.mjs'
 import { recordsApi } from './mock-records.mjs'
 import { figuresApi } from './mock-figures.mjs'
+import { reportApi } from './mock-report.mjs'
 
 const PORT = Number(process.env.PORT || 18080)
 // DIST=/tmp/some-build serves another build (e.g. `vite build --outDir /tmp/...`).
@@ -145,6 +146,10 @@ async function api(req, res, url) {
   }
   if (path.startsWith('/figures/')) {
     const done = await figuresApi({ path, method, url, user, send: (status, b) => send(res, status, b), fail: (status, code, message) => fail(res, status, code, message) })
+    if (done !== false) return
+  }
+  if (path.startsWith('/report/')) {
+    const done = await reportApi({ path, method, url, user, res, send: (status, b) => send(res, status, b), fail: (status, code, message, details) => fail(res, status, code, message, details) })
     if (done !== false) return
   }
   if (path.startsWith('/records')) {

@@ -57,6 +57,12 @@ const routes: RouteRecordRaw[] = [
         meta: { permission: 'registry.read' },
       },
       {
+        path: 'report',
+        name: 'report',
+        component: () => import('@/views/ReportView.vue'),
+        meta: { permission: 'registry.read' },
+      },
+      {
         path: 'alarms/:id(\\d+)',
         name: 'alarm',
         component: () => import('@/views/AlarmDetailView.vue'),

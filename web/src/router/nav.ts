@@ -59,6 +59,14 @@ export const nav: NavGroup[] = [
         permission: 'registry.read',
         visible: () => useRecordsSchema().groupVisible('projects') && !!useRecordsSchema().schema.value?.registers.some((r) => r.key === 'projects'),
       },
+      // 工作总结: the half-year report from the registers; same rule as 统计分析 (bureau users).
+      {
+        path: '/report',
+        label: 'report.menu',
+        testid: 'menu-report',
+        permission: 'registry.read',
+        visible: () => useRecordsSchema().groupVisible('projects') && !!useRecordsSchema().schema.value?.registers.some((r) => r.key === 'projects'),
+      },
       ...RECORD_GROUPS.map(
         (g): NavItem => ({
           path: `/records/${g}`,
