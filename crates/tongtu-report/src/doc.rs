@@ -27,9 +27,12 @@ pub enum Block {
         header: Vec<String>,
         rows: Vec<Vec<Vec<Inline>>>,
     },
-    /// A chart as a PNG image with a caption below it, at the given width.
+    /// A chart with a caption below it, at the given size: the SVG (inlined in HTML) and its
+    /// PNG rendering (embedded in DOCX; empty until rasterised, see `charts::with_png`).
     Chart {
         caption: String,
+        #[serde(skip_serializing_if = "String::is_empty")]
+        svg: String,
         png: Vec<u8>,
         width_mm: f64,
         height_mm: f64,

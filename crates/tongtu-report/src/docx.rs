@@ -343,11 +343,19 @@ impl Body {
                 } => {
                     last_was_table = w.table(caption, header, rows);
                 }
+                // A chart not rasterised (no Chromium): a flagged note, never an empty image.
+                Block::Chart {
+                    caption, svg, png, ..
+                } if png.is_empty() && !svg.is_empty() => {
+                    let note = format!("【{caption}：{}】", crate::charts::NEEDS_CHROMIUM);
+                    w.paragraph(STYLE_BODY, None, |w| w.figure("chart", &note, true));
+                }
                 Block::Chart {
                     caption,
                     png,
                     width_mm,
                     height_mm,
+                    ..
                 } => w.chart(index, caption, png, *width_mm, *height_mm)?,
             }
         }

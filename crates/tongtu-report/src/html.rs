@@ -115,6 +115,15 @@ pub fn write(doc: &Document, values: &[Value]) -> String {
                 }
                 out.push_str("</tbody></table>\n");
             }
+            // The SVG inline (it scales with the page and prints sharp); a PNG-only chart as
+            // a data: image.
+            Block::Chart { caption, svg, .. } if !svg.is_empty() => {
+                let _ = writeln!(
+                    out,
+                    "<figure class=\"chart\">{svg}<figcaption>{}</figcaption></figure>",
+                    esc(caption)
+                );
+            }
             Block::Chart { caption, png, .. } => {
                 let _ = writeln!(
                     out,
@@ -184,6 +193,8 @@ p{font-size:16pt;line-height:28.95pt;text-indent:2em;margin:0;text-align:justify
 a.fig{color:inherit;text-decoration:none;border-bottom:1px dotted #1f5fbf}\
 a.fig:hover{background:#e8f0ff}\
 a.fig.missing,span.missing{color:#c00000;background:#fff3b0}\
+figure{margin:12px 0;text-align:center}figure svg,figure img{width:100%;height:auto}\
+figcaption{font-size:14pt;text-align:center}\
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
 @media print{body{background:#fff}article{margin:0;padding:0;max-width:none}section.sources{page-break-before:always}a.fig{border:0}}\
 @page{size:A4;margin:37mm 26mm 35mm 28mm}";

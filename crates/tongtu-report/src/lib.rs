@@ -4,6 +4,7 @@
 //! written as DOCX in the official-document layout ([`docx`]), HTML with every figure linked
 //! to its sources ([`html`]), or PDF.
 
+pub mod charts;
 pub mod doc;
 pub mod docx;
 pub mod figures;

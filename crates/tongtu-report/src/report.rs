@@ -157,13 +157,15 @@ pub async fn generate(
     }
     let today = (Utc::now() + Duration::hours(8)).date_naive();
     let generated_on = today.format("%Y年%-m月%-d日").to_string();
+    // Charts as SVG; the PNG that DOCX needs is made in `write`, only for DOCX.
+    let charts = crate::charts::blocks(db, &period).await;
     let document = template::render(
         opts.template,
         &values,
         &period,
         opts.org,
         &generated_on,
-        &HashMap::new(),
+        &charts,
     )?;
     let previous: Option<(String, String)> = sqlx::query_as(
         "SELECT generated_at, figures_json FROM report_runs WHERE year = $1 AND half = $2 ORDER BY id DESC LIMIT 1",
@@ -230,8 +232,11 @@ pub async fn generate(
 pub fn write(g: &Generated, format: Format) -> Result<Vec<u8>, ReportError> {
     match format {
         Format::Html => Ok(crate::html::write(&g.document, &g.figures).into_bytes()),
-        Format::Docx => crate::docx::write(&g.document, &crate::docx::DocxOptions::default())
-            .map_err(|e| ReportError::Docx(e.to_string())),
+        Format::Docx => crate::docx::write(
+            &crate::charts::with_png(&g.document),
+            &crate::docx::DocxOptions::default(),
+        )
+        .map_err(|e| ReportError::Docx(e.to_string())),
         Format::Pdf => pdf(&crate::html::write(&g.document, &g.figures)),
     }
 }

@@ -221,6 +221,7 @@ fn sample() -> Document {
             },
             Block::Chart {
                 caption: "图1 月度客运量".into(),
+                svg: String::new(),
                 png: PNG_1X1.to_vec(),
                 width_mm: 150.0,
                 height_mm: 80.0,
@@ -558,6 +559,7 @@ fn chart_is_an_inline_picture_with_an_existing_media_part() {
     let mut wide = sample();
     wide.blocks = vec![Block::Chart {
         caption: String::new(),
+        svg: String::new(),
         png: PNG_1X1.to_vec(),
         width_mm: 312.0,
         height_mm: 100.0,
@@ -581,6 +583,7 @@ fn invalid_charts_are_errors() {
             subtitle: vec![],
             blocks: vec![Block::Chart {
                 caption: "c".into(),
+                svg: String::new(),
                 png,
                 width_mm: w,
                 height_mm: h,
