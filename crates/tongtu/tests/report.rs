@@ -244,6 +244,22 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
     );
     std::fs::write(&path, good).expect("restore");
 
+    // The 工作总结 page in a real browser: the preview's figures, a figure's sources, a download.
+    if let Some(chromium) = common::chromium_or_skip() {
+        let envs = vec![
+            ("BASE_URL", s.base.clone()),
+            ("USERNAME", "admin".to_string()),
+            ("PASSWORD", common::PASSWORD.to_string()),
+            ("YEAR", year.to_string()),
+            ("HALF", half.to_string()),
+            ("CHROMIUM", chromium.to_string_lossy().to_string()),
+        ];
+        let out = tokio::task::spawn_blocking(move || common::node_script("report.mjs", &envs))
+            .await
+            .expect("browser task");
+        assert!(out.contains("OK report"), "{out}");
+    }
+
     // PDF through Chromium when it is installed.
     let skip = std::env::var("TONGTU_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1");
     if skip || tongtu_report::report::chromium().is_none() {
