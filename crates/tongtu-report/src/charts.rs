@@ -8,6 +8,7 @@ use std::process::Command;
 
 use chrono::Utc;
 use sqlx::SqlitePool;
+use tongtu_alarms::export::rule_name_zh;
 use tongtu_records::registers::projects::PROJECT_KINDS;
 
 use crate::doc::{Block, Inline};
@@ -268,47 +269,6 @@ pub async fn alarms(db: &SqlitePool, period: &Period) -> Result<Option<ChartData
             ],
         }],
     }))
-}
-
-/// Chinese name of an alarm rule code. A copy of `tongtu_alarms::export::rule_name_zh`:
-/// this crate does not depend on tongtu-alarms (it reads the `alarms` table by SQL).
-pub fn rule_name_zh(rule: &str) -> String {
-    let named = match rule {
-        "terminal_0" => "紧急报警",
-        "terminal_1" => "超速报警（终端）",
-        "terminal_2" => "疲劳驾驶（终端）",
-        "terminal_5" => "GNSS天线未接或被剪断",
-        "terminal_6" => "GNSS天线短路",
-        "terminal_8" => "终端主电源掉电",
-        "terminal_14" => "疲劳驾驶预警",
-        "terminal_18" => "当天累计驾驶超时（终端）",
-        "terminal_19" => "超时停车",
-        "speeding" => "超速",
-        "fatigue" => "疲劳驾驶",
-        "daily_driving" => "当日累计驾驶超时",
-        "weekly_driving" => "7日累计驾驶超时",
-        "night_ban" => "夜间禁行（2-5时）",
-        "offline" => "离线",
-        "signal_shielding" => "疑似屏蔽信号",
-        "drift" => "卫星定位漂移",
-        "tampering" => "疑似篡改数据",
-        _ => "",
-    };
-    if !named.is_empty() {
-        return named.to_string();
-    }
-    let Some((family, n)) = rule.rsplit_once('_') else {
-        return rule.to_string();
-    };
-    match family {
-        "terminal" => format!("终端报警（位{n}）"),
-        "fence_enter" => format!("进区域（围栏{n}）"),
-        "fence_leave" => format!("出区域（围栏{n}）"),
-        "forbidden" => format!("禁行区（围栏{n}）"),
-        "route_deviation" => format!("危货路线偏离（围栏{n}）"),
-        "zone_speeding" => format!("路段超速（围栏{n}）"),
-        _ => rule.to_string(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
