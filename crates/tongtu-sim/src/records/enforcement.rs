@@ -468,31 +468,8 @@ fn plate_tail(rng: &mut StdRng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::{self, DemoFleet};
-
-    fn ctx(fleet: &DemoFleet, seed: u64) -> Ctx<'_> {
-        Ctx {
-            seed,
-            today: NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date"),
-            fleet,
-        }
-    }
-
-    fn rows<'a>(batches: &'a [Batch], register: &str) -> &'a [serde_json::Map<String, Value>] {
-        batches
-            .iter()
-            .find(|b| b.register == register)
-            .map_or(&[], |b| b.rows.as_slice())
-    }
-
-    fn dates(rows: &[serde_json::Map<String, Value>], key: &str) -> Vec<String> {
-        let mut d: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.get(key).and_then(Value::as_str).map(str::to_string))
-            .collect();
-        d.sort();
-        d
-    }
+    use crate::fleet;
+    use crate::records::test_util::{ctx, dates, rows};
 
     #[test]
     fn same_seed_same_rows() {

@@ -84,3 +84,40 @@ pub fn row<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
         .map(|(k, v)| (k.to_string(), v))
         .collect()
 }
+
+/// Helpers of the generators' unit tests.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use chrono::NaiveDate;
+    use serde_json::Value;
+
+    use super::{Batch, Ctx};
+    use crate::fleet::DemoFleet;
+
+    pub(crate) fn ctx(fleet: &DemoFleet, seed: u64) -> Ctx<'_> {
+        Ctx {
+            seed,
+            today: NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date"),
+            fleet,
+        }
+    }
+
+    pub(crate) fn rows<'a>(
+        batches: &'a [Batch],
+        register: &str,
+    ) -> &'a [serde_json::Map<String, Value>] {
+        batches
+            .iter()
+            .find(|b| b.register == register)
+            .map_or(&[], |b| b.rows.as_slice())
+    }
+
+    pub(crate) fn dates(rows: &[serde_json::Map<String, Value>], key: &str) -> Vec<String> {
+        let mut d: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.get(key).and_then(Value::as_str).map(str::to_string))
+            .collect();
+        d.sort();
+        d
+    }
+}

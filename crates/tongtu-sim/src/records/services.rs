@@ -316,22 +316,8 @@ fn qr_registrations(rng: &mut StdRng, first: NaiveDate, last: NaiveDate) -> Rows
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::{self, DemoFleet};
-
-    fn ctx(fleet: &DemoFleet, seed: u64) -> Ctx<'_> {
-        Ctx {
-            seed,
-            today: NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date"),
-            fleet,
-        }
-    }
-
-    fn rows<'a>(batches: &'a [Batch], register: &str) -> &'a [serde_json::Map<String, Value>] {
-        batches
-            .iter()
-            .find(|b| b.register == register)
-            .map_or(&[], |b| b.rows.as_slice())
-    }
+    use crate::fleet;
+    use crate::records::test_util::{ctx, rows};
 
     fn text<'a>(r: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
         r.get(key).and_then(Value::as_str).unwrap_or_default()
