@@ -2,9 +2,11 @@
 // Browser test of 工作总结 (/report): sign in, open the page for YEAR / HALF through the route's
 // query, click 生成预览 and compare the preview with the JSON of the same endpoint fetched with
 // the page's cookies — the title; the span of figure `road_passengers` shows the JSON `text`;
-// clicking it opens the card with that value and record count and a link to
-// /records/stats?r=transport_stats; the missing-figures alert counts checks.missing — then
-// click 下载 DOCX and expect a `.docx` download. Uses playwright-core with the system Chromium.
+// clicking it opens the card with that value and record count and the figure's filtered link;
+// following it shows the transport_stats list with as many rows as the figure counts; an item
+// of the bridge repairs table opens its record; the missing-figures alert counts
+// checks.missing — then click 下载 DOCX and expect a `.docx` download. Uses playwright-core
+// with the system Chromium.
 //
 //   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... [YEAR=2026] [HALF=1] \
 //   [CHROMIUM=/usr/bin/chromium] [SCREENSHOT=/tmp/report-failure.png] node e2e/report.mjs
@@ -15,7 +17,6 @@
 import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
 
 const FIGURE = 'road_passengers'
-const LINK = '/records/stats?r=transport_stats'
 
 const squash = (s) => s.replace(/\s+/g, ' ').trim()
 
@@ -106,8 +107,50 @@ async function main() {
       throw new Error(`no rep-figure-link on the card of ${FIGURE} (source ${fig.source})`)
     })
     const href = (await link.getAttribute('href')) ?? ''
-    if (!href.endsWith(LINK)) throw new Error(`rep-figure-link points at "${href}", expected …${LINK}`)
+    const want = fig.link.replace(/^\/#/, '')
+    if (!fig.link_filtered || !href.endsWith(want)) throw new Error(`rep-figure-link points at "${href}", expected …${want} (filtered)`)
     console.log(`figure ${FIGURE}: "${spanText}" ${fig.unit}, ${fig.records} records, link ${href}`)
+
+    // Following the link: the register's list filtered to exactly the figure's records.
+    await link.click()
+    await page.locator('[data-register="transport_stats"]').waitFor({ state: 'visible' })
+    const totalSel = `[data-register="transport_stats"] ${tid('total')}`
+    await page.waitForFunction(
+      ([sel, n]) => new RegExp(`(^|\\D)${n}(\\D|$)`).test(document.querySelector(sel)?.textContent ?? ''),
+      [totalSel, fig.records],
+      { timeout: 30_000 },
+    ).catch(async () => {
+      throw new Error(`the linked list shows "${squash(await page.locator(totalSel).innerText().catch(() => ''))}", expected ${fig.records} records`)
+    })
+    console.log(`linked list: ${fig.records} records`)
+    await page.goBack()
+    await page.locator(tid('rep-page')).waitFor({ state: 'visible' })
+    if (!(await page.locator(tid('rep-doc')).count())) {
+      await page.locator(tid('rep-generate')).click()
+      await page.locator(tid('rep-doc')).waitFor({ state: 'visible', timeout: 120_000 })
+    }
+
+    // An item of the bridge repairs table opens its record.
+    const item = page.locator('[data-list="bridge_repairs"][data-key="project"]').first()
+    await item.waitFor({ state: 'visible' }).catch(() => {
+      throw new Error('no item of the bridge_repairs list in the preview')
+    })
+    const record = await item.getAttribute('data-record')
+    const project = squash(await item.innerText())
+    await item.click()
+    const detail = page.locator(`${tid('rec-detail')}[data-id="${record}"]`)
+    await detail.waitFor({ state: 'visible' }).catch(() => {
+      throw new Error(`clicking item ${record} did not open its record`)
+    })
+    const shown = squash(await page.locator(tid('rec-detail-project_name')).innerText())
+    if (shown !== project) throw new Error(`the record shows project "${shown}", the report "${project}"`)
+    console.log(`item: record ${record} "${project}"`)
+    await page.goBack()
+    await page.locator(tid('rep-page')).waitFor({ state: 'visible' })
+    if (!(await page.locator(tid('rep-doc')).count())) {
+      await page.locator(tid('rep-generate')).click()
+      await page.locator(tid('rep-doc')).waitFor({ state: 'visible', timeout: 120_000 })
+    }
 
     // The missing-figures alert.
     const nMissing = d.checks.missing.length

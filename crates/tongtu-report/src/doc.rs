@@ -52,6 +52,13 @@ pub enum Inline {
         text: String,
         missing: bool,
     },
+    /// A cell of an itemised list ([`crate::lists`]): the record it came from, for links.
+    Item {
+        list: String,
+        record: i64,
+        key: String,
+        text: String,
+    },
 }
 
 impl Inline {
@@ -62,7 +69,7 @@ impl Inline {
     /// The visible text of the run.
     pub fn as_str(&self) -> &str {
         match self {
-            Inline::Text { text } | Inline::Figure { text, .. } => text,
+            Inline::Text { text } | Inline::Figure { text, .. } | Inline::Item { text, .. } => text,
         }
     }
 }

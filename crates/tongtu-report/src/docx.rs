@@ -401,7 +401,7 @@ impl BodyWriter {
     fn inlines(&mut self, inlines: &[Inline]) {
         for inline in inlines {
             match inline {
-                Inline::Text { text } => self.text_run(text, None),
+                Inline::Text { text } | Inline::Item { text, .. } => self.text_run(text, None),
                 Inline::Figure { id, text, missing } => self.figure(id, text, *missing),
             }
         }

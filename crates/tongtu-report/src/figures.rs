@@ -5,6 +5,7 @@
 //! where it comes from. Parameters are written `:name` (see [`crate::period::Period::param`])
 //! and bound positionally, so the SQL runs on SQLite and PostgreSQL alike.
 
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sqlx::{Row, SqlitePool};
 
@@ -70,6 +71,12 @@ pub struct Figure {
     /// Whether zero records is a true zero (events that did not happen) rather than
     /// missing data (a register nobody filled in for the period).
     pub zero_when_empty: bool,
+    /// The value is a date (the query returns `YYYY-MM-DD`); it is kept as the number
+    /// `YYYYMMDD` and printed `3月18日`.
+    pub date: bool,
+    /// Why a NULL value over existing records is missing, when "cannot be computed" is not
+    /// the reason (a date that has not come yet).
+    pub null_means: Option<&'static str>,
 }
 
 // One positional argument per column of the figure table below: the table reads as a
@@ -99,6 +106,8 @@ const fn fig(
         from,
         value,
         zero_when_empty: false,
+        date: false,
+        null_means: None,
     }
 }
 
@@ -106,6 +115,13 @@ impl Figure {
     /// Zero records is zero events, not missing data.
     const fn events(mut self) -> Figure {
         self.zero_when_empty = true;
+        self
+    }
+
+    /// A date figure; `null_means` says why it may have no value.
+    const fn date(mut self, null_means: &'static str) -> Figure {
+        self.date = true;
+        self.null_means = Some(null_means);
         self
     }
 }
@@ -153,6 +169,14 @@ pub const FIGURES: &[Figure] = &[
         "rec_pilotage_jobs WHERE key_enterprise = 1 AND date >= :from_date AND date <= :to_date", "COUNT(*)").events(),
     fig("pilotage_key_tonnes", "epidemic", "重点企业引航船舶总吨", "万总吨", 2, Half, "pilotage_jobs", "重点企业的引航作业",
         "rec_pilotage_jobs WHERE key_enterprise = 1 AND date >= :from_date AND date <= :to_date", "SUM(gross_tonnage) / 10000.0"),
+    fig("resumption_rate", "epidemic", "复工复产率", "%", 1, OnDate, "resumption_progress", "本年各行业截至期末最近一次填报，已复工 / 应复工",
+        "rec_resumption_progress r WHERE r.report_date >= :year_start AND r.report_date = (SELECT MAX(x.report_date) FROM rec_resumption_progress x WHERE x.sector = r.sector AND x.report_date >= :year_start AND x.report_date <= :to_date)",
+        "SUM(r.resumed) * 100.0 / NULLIF(SUM(r.total), 0)"),
+    // The first report date on which every sector that had reported by then was fully back.
+    fig("resumption_full_date", "epidemic", "复工复产率达到100%的日期", "", 0, OnDate, "resumption_progress", "本年填报中各行业均已全部复工的最早填报日",
+        "rec_resumption_progress r WHERE r.report_date >= :year_start AND r.report_date <= :to_date",
+        "MIN(CASE WHEN NOT EXISTS (SELECT 1 FROM rec_resumption_progress l WHERE l.resumed < l.total AND l.report_date = (SELECT MAX(m.report_date) FROM rec_resumption_progress m WHERE m.sector = l.sector AND m.report_date >= :year_start AND m.report_date <= r.report_date)) THEN r.report_date END)")
+        .date("截至期末复工复产率尚未达到100%"),
     // 2. Planning and funding
     fig("planning_milestones", "planning", "规划编制节点", "项", 0, Half, "work_log", "大事记中的规划编制节点",
         "rec_work_log WHERE kind = 'planning' AND date >= :from_date AND date <= :to_date", "COUNT(*)").events(),
@@ -195,8 +219,8 @@ pub const FIGURES: &[Figure] = &[
         "rec_bridges b WHERE condition_class IN ('class4', 'class5') OR EXISTS (SELECT 1 FROM rec_bridge_reinforcements r WHERE r.bridge_id = b.id AND r.start_date <= :to_date)", "COUNT(*)").events(),
     fig("bridges_reinforced", "livelihood", "危桥加固改造已完工", "座", 0, OnDate, "bridge_reinforcements", "期末前完工",
         "rec_bridge_reinforcements WHERE status = 'done' AND completion_date <= :to_date", "COUNT(DISTINCT bridge_id)").events(),
-    fig("bridges_in_progress", "livelihood", "危桥加固改造在建", "座", 0, OnDate, "bridge_reinforcements", "在建",
-        "rec_bridge_reinforcements WHERE status = 'in_progress' AND start_date <= :to_date", "COUNT(DISTINCT bridge_id)").events(),
+    fig("bridges_in_progress", "livelihood", "危桥加固改造在建", "座", 0, OnDate, "bridge_reinforcements", "期末已开工、未完工（含期末后完工的）",
+        "rec_bridge_reinforcements WHERE start_date <= :to_date AND (status = 'in_progress' OR (status = 'done' AND completion_date > :to_date))", "COUNT(DISTINCT bridge_id)").events(),
     fig("good_rate_county", "livelihood", "县道优良路率", "%", 1, Year, "pavement_surveys", "本年度县道检测",
         "rec_pavement_surveys WHERE road_class = 'county' AND year = :year", "SUM(CASE WHEN grade IN ('excellent', 'good') THEN length_km ELSE 0 END) * 100.0 / NULLIF(SUM(length_km), 0)"),
     fig("good_rate_township", "livelihood", "乡道优良路率", "%", 1, Year, "pavement_surveys", "本年度乡道检测",
@@ -230,6 +254,12 @@ pub const FIGURES: &[Figure] = &[
         "rec_transport_stats WHERE mode = 'road' AND month >= :from_month AND month <= :to_month", "SUM(freight_volume)"),
     fig("road_freight_yoy", "economy", "公路货运量同比", "%", 1, YoY, "transport_stats", "公路，本期与上年同期",
         "rec_transport_stats WHERE mode = 'road' AND ((month >= :from_month AND month <= :to_month) OR (month >= :prev_from_month AND month <= :prev_to_month))", yoy!("freight_volume")),
+    fig("road_freight_recovery", "problems", "公路货运量恢复至基准年同期", "%", 1, Half, "transport_stats", "公路，本期与基准年（疫情前，默认2019年）同期",
+        "rec_transport_stats WHERE mode = 'road' AND ((month >= :from_month AND month <= :to_month) OR (month >= :base_from_month AND month <= :base_to_month))",
+        "SUM(CASE WHEN month >= :from_month THEN freight_volume END) * 100.0 / NULLIF(SUM(CASE WHEN month <= :base_to_month THEN freight_volume END), 0)"),
+    fig("road_passengers_recovery", "problems", "公路客运量恢复至基准年同期", "%", 1, Half, "transport_stats", "公路，本期与基准年（疫情前，默认2019年）同期",
+        "rec_transport_stats WHERE mode = 'road' AND ((month >= :from_month AND month <= :to_month) OR (month >= :base_from_month AND month <= :base_to_month))",
+        "SUM(CASE WHEN month >= :from_month THEN passenger_volume END) * 100.0 / NULLIF(SUM(CASE WHEN month <= :base_to_month THEN passenger_volume END), 0)"),
     fig("road_tonne_km", "economy", "公路货物周转量", "万吨公里", 1, Half, "transport_stats", "公路，本期各月",
         "rec_transport_stats WHERE mode = 'road' AND month >= :from_month AND month <= :to_month", "SUM(tonne_km)"),
     fig("water_passengers", "economy", "水路客运量", "万人次", 1, Half, "transport_stats", "水路，本期各月",
@@ -376,6 +406,13 @@ pub struct Value {
     pub source: &'static str,
     pub filter: &'static str,
     pub records: i64,
+    /// The records in the console ([`crate::links::figure_link`]).
+    pub link: String,
+    /// Whether `link` shows exactly the records counted (else the whole register).
+    pub link_filtered: bool,
+    /// The latest `updated_at` of the register records behind the figure: an edit that
+    /// leaves the value and the count alike still shows as a changed input.
+    pub inputs_updated_at: Option<String>,
 }
 
 /// Formats a value with a fixed number of decimals and thousands separators in the
@@ -417,9 +454,57 @@ async fn scalar(db: &SqlitePool, sql: &str, period: &Period) -> Result<Option<f6
     if let Ok(v) = row.try_get::<Option<f64>, _>(0) {
         return Ok(v);
     }
-    row.try_get::<Option<i64>, _>(0)
-        .map(|v| v.map(|i| i as f64))
-        .map_err(|e| e.to_string())
+    if let Ok(v) = row.try_get::<Option<i64>, _>(0) {
+        return Ok(v.map(|i| i as f64));
+    }
+    // A date figure's `YYYY-MM-DD` → `YYYYMMDD`.
+    let text: Option<String> = row.try_get(0).map_err(|e| e.to_string())?;
+    text.map(|t| {
+        NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            .map(|d| f64::from(d.year() * 10_000 + d.month() as i32 * 100 + d.day() as i32))
+            .map_err(|_| format!("not a number or a date: {t:?}"))
+    })
+    .transpose()
+}
+
+/// A `YYYYMMDD` value as the report prints it: `3月18日` in the report's year, else with the
+/// year.
+fn date_text(v: f64, year: i32) -> String {
+    let n = v as i64;
+    let (y, m, d) = (n / 10_000, n / 100 % 100, n % 100);
+    if y == i64::from(year) {
+        format!("{m}月{d}日")
+    } else {
+        format!("{y}年{m}月{d}日")
+    }
+}
+
+/// The table (or its alias) of the register records a figure's `from` reads first; `None`
+/// for tables that are not registers (vehicles, alarms).
+fn main_table(from: &str) -> Option<&str> {
+    let mut words = from.split_whitespace();
+    let table = words.next().filter(|t| t.starts_with("rec_"))?;
+    match words.next() {
+        Some(w) if !matches!(w, "WHERE" | "JOIN" | "LEFT" | "INNER") => Some(w),
+        _ => Some(table),
+    }
+}
+
+async fn inputs_updated_at(db: &SqlitePool, f: &Figure, period: &Period) -> Option<String> {
+    let t = main_table(f.from)?;
+    let (sql, values) = bind_sql(
+        &format!("SELECT MAX({t}.updated_at) FROM {}", f.from),
+        period,
+    )
+    .ok()?;
+    let mut q = sqlx::query_scalar::<_, Option<String>>(&sql);
+    for v in values {
+        q = match v {
+            ParamValue::Int(i) => q.bind(i),
+            ParamValue::Text(t) => q.bind(t),
+        };
+    }
+    q.fetch_one(db).await.ok().flatten()
 }
 
 /// Computes one figure for the period.
@@ -443,20 +528,36 @@ pub async fn compute(db: &SqlitePool, f: &Figure, period: &Period) -> Value {
                 match v {
                     Some(v) if v.is_finite() => (Some(v), None, n),
                     _ if f.zero_when_empty && n == 0 => (Some(0.0), None, 0),
-                    _ => (None, Some("无法计算（分母为零或缺少数据）".to_string()), n),
+                    _ => (
+                        None,
+                        Some(
+                            f.null_means
+                                .unwrap_or("无法计算（分母为零或缺少数据）")
+                                .to_string(),
+                        ),
+                        n,
+                    ),
                 }
             }
         }
     };
     let p = 10f64.powi(f.precision as i32);
     let value = value.map(|v| (v * p).round() / p);
+    let (link, link_filtered) = crate::links::figure_link(f, period);
     Value {
+        link,
+        link_filtered,
+        inputs_updated_at: inputs_updated_at(db, f, period).await,
         id: f.id,
         label: f.label,
         unit: f.unit,
         section: f.section,
         semantics: f.semantics,
-        text: value.map_or_else(|| "—".to_string(), |v| format_number(v, f.precision)),
+        text: match value {
+            None => "—".to_string(),
+            Some(v) if f.date => date_text(v, period.year),
+            Some(v) => format_number(v, f.precision),
+        },
         value,
         missing,
         source: f.source,
@@ -495,6 +596,19 @@ mod tests {
             bind_sql("'12:30'", &p).map(|x| x.0),
             Ok("'12:30'".to_string())
         );
+    }
+
+    #[test]
+    fn the_main_table_of_a_figure() {
+        assert_eq!(main_table("rec_x WHERE a = 1"), Some("rec_x"));
+        assert_eq!(main_table("rec_x i JOIN rec_y p ON p.id = i.y"), Some("i"));
+        assert_eq!(main_table("vehicles WHERE status = 'active'"), None);
+    }
+
+    #[test]
+    fn dates_print_without_the_report_year() {
+        assert_eq!(date_text(20260318.0, 2026), "3月18日");
+        assert_eq!(date_text(20251231.0, 2026), "2025年12月31日");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use crate::doc::{Block, Document, Inline};
 use crate::figures::Value;
+use crate::lists::ListValue;
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -22,18 +23,6 @@ fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-/// Where the records of a source are shown in the console (`group` of a register).
-pub fn source_link(source: &str) -> String {
-    match source {
-        "vehicles" => "/#/vehicles".to_string(),
-        "alarms" => "/#/alarms".to_string(),
-        key => match tongtu_records::registers::get(key) {
-            Some(r) => format!("/#/records/{}?r={}", r.group, r.key),
-            None => String::new(),
-        },
-    }
 }
 
 fn inlines(out: &mut String, runs: &[Inline], values: &HashMap<&str, &Value>) {
@@ -60,12 +49,73 @@ fn inlines(out: &mut String, runs: &[Inline], values: &HashMap<&str, &Value>) {
                     esc(text)
                 );
             }
+            Inline::Item {
+                list,
+                record,
+                key,
+                text,
+            } => {
+                let _ = write!(
+                    out,
+                    "<a class=\"fig item\" href=\"#src-list-{list}-{record}\" data-list=\"{list}\" data-record=\"{record}\" data-key=\"{}\">{}</a>",
+                    esc(key),
+                    esc(text)
+                );
+            }
         }
     }
 }
 
+/// The appendix of a list: its rows, each linked to its record in the console.
+fn list_sources(out: &mut String, l: &ListValue) {
+    let _ = write!(
+        out,
+        "<table id=\"src-list-{id}\" data-list=\"{id}\"><caption>{}（{}，{} 项{}）</caption><thead><tr>",
+        esc(l.label),
+        esc(l.filter),
+        l.items.len() + l.left_out,
+        if l.left_out > 0 { format!("，列出前 {}", l.items.len()) } else { String::new() },
+        id = l.id,
+    );
+    for (_, header, unit) in &l.columns {
+        let h = if unit.is_empty() {
+            header.to_string()
+        } else {
+            format!("{header}（{unit}）")
+        };
+        let _ = write!(out, "<th>{}</th>", esc(&h));
+    }
+    out.push_str("<th>来源</th></tr></thead><tbody>");
+    if let Some(e) = &l.error {
+        let _ = write!(
+            out,
+            "<tr><td colspan=\"{}\"><span class=\"missing\">{}</span></td></tr>",
+            l.columns.len() + 1,
+            esc(e)
+        );
+    }
+    for item in &l.items {
+        let _ = write!(
+            out,
+            "<tr id=\"src-list-{}-{}\" data-record=\"{}\">",
+            l.id, item.record, item.record
+        );
+        for c in &item.cells {
+            let _ = write!(out, "<td>{}</td>", esc(&c.text));
+        }
+        let _ = write!(
+            out,
+            "<td><a href=\"{}\">{} #{}</a></td></tr>",
+            esc(&crate::links::record_link(l.source, item.record)),
+            esc(l.source),
+            item.record
+        );
+    }
+    out.push_str("</tbody></table>\n");
+}
+
 /// The whole page.
-pub fn write(doc: &Document, values: &[Value]) -> String {
+pub fn write(doc: &Document, values: &[Value], lists: &[ListValue]) -> String {
     let by_id: HashMap<&str, &Value> = values.iter().map(|v| (v.id, v)).collect();
     let mut out = String::new();
     let _ = write!(
@@ -137,26 +187,31 @@ pub fn write(doc: &Document, values: &[Value]) -> String {
     }
     out.push_str("</article>\n<section class=\"sources\"><h2>数据来源</h2><table><thead><tr><th>指标</th><th>数值</th><th>单位</th><th>口径</th><th>记录</th><th>来源</th></tr></thead><tbody>\n");
     for v in values {
-        let link = source_link(v.source);
+        let link = &v.link;
         let value = match &v.missing {
             Some(why) => format!("<span class=\"missing\">缺数据：{}</span>", esc(why)),
             None => esc(&v.text),
         };
         let _ = writeln!(
             out,
-            "<tr id=\"src-{id}\" data-figure=\"{id}\" data-value=\"{raw}\"><td>{}</td><td>{value}</td><td>{}</td><td>{}（{}）</td><td>{}</td><td><a href=\"{}\">{}</a></td></tr>",
+            "<tr id=\"src-{id}\" data-figure=\"{id}\" data-value=\"{raw}\"><td>{}</td><td>{value}</td><td>{}</td><td>{}（{}）</td><td>{}</td><td><a href=\"{}\">{}</a>{}</td></tr>",
             esc(v.label),
             esc(v.unit),
             esc(v.filter),
             v.semantics.zh(),
             v.records,
-            esc(&link),
+            esc(link),
             esc(v.source),
+            if v.link_filtered { "" } else { "（整表）" },
             id = v.id,
             raw = v.value.map_or(String::new(), |x| x.to_string()),
         );
     }
-    out.push_str("</tbody></table></section>\n</body></html>\n");
+    out.push_str("</tbody></table>\n");
+    for l in lists {
+        list_sources(&mut out, l);
+    }
+    out.push_str("</section>\n</body></html>\n");
     out
 }
 
@@ -195,7 +250,7 @@ a.fig:hover{background:#e8f0ff}\
 a.fig.missing,span.missing{color:#c00000;background:#fff3b0}\
 figure{margin:12px 0;text-align:center}figure svg,figure img{width:100%;height:auto}\
 figcaption{font-size:14pt;text-align:center}\
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
+table{border-collapse:collapse;width:100%;margin-bottom:12px}caption{font-weight:bold;text-align:left;padding:4px 0}th,td{border:1px solid #bbb;padding:3px 6px;text-align:left}\
 @media print{body{background:#fff}article{margin:0;padding:0;max-width:none}section.sources{page-break-before:always}a.fig{border:0}}\
 @page{size:A4;margin:37mm 26mm 35mm 28mm}";
 

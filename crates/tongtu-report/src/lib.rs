@@ -9,6 +9,8 @@ pub mod doc;
 pub mod docx;
 pub mod figures;
 pub mod html;
+pub mod links;
+pub mod lists;
 pub mod period;
 pub mod report;
 pub mod template;

@@ -9,7 +9,12 @@ pub struct Period {
     pub year: i32,
     /// 1 or 2.
     pub half: u8,
+    /// The year recovery is measured against (the same half of it).
+    pub base_year: i32,
 }
+
+/// The last year before the epidemic: "recovery" in the bureau's reports means against it.
+pub const DEFAULT_BASE_YEAR: i32 = 2019;
 
 impl Period {
     pub fn new(year: i32, half: u8) -> Result<Period, String> {
@@ -19,7 +24,22 @@ impl Period {
         if half != 1 && half != 2 {
             return Err(format!("half: must be 1 or 2, got {half}"));
         }
-        Ok(Period { year, half })
+        Ok(Period {
+            year,
+            half,
+            base_year: DEFAULT_BASE_YEAR.min(year - 1),
+        })
+    }
+
+    /// The same period measuring recovery against another year.
+    pub fn with_base_year(self, base_year: i32) -> Result<Period, String> {
+        if !(2000..self.year).contains(&base_year) {
+            return Err(format!(
+                "base_year: must be between 2000 and {}, got {base_year}",
+                self.year - 1
+            ));
+        }
+        Ok(Period { base_year, ..self })
     }
 
     pub fn first_month(&self) -> u32 {
@@ -76,6 +96,8 @@ impl Period {
             "to_month" => month(y, l),
             "prev_from_month" => month(y - 1, f),
             "prev_to_month" => month(y - 1, l),
+            "base_from_month" => month(self.base_year, f),
+            "base_to_month" => month(self.base_year, l),
             "year_first_month" => month(y, 1),
             "from_date" => day(Self::date(y, f, 1)),
             "to_date" => day(Self::last_day(y, l)),
@@ -91,9 +113,11 @@ impl Period {
 
     /// The half year a date falls in.
     pub fn of(date: NaiveDate) -> Period {
+        let year = date.year();
         Period {
-            year: date.year(),
+            year,
             half: if date.month() <= 6 { 1 } else { 2 },
+            base_year: DEFAULT_BASE_YEAR.min(year - 1),
         }
     }
 }

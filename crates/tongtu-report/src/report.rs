@@ -13,6 +13,7 @@ use tongtu_registry::Principal;
 
 use crate::doc::Document;
 use crate::figures::{self, Value};
+use crate::lists::{self, ListValue};
 use crate::period::Period;
 use crate::template::{self, TemplateError};
 
@@ -81,6 +82,16 @@ pub struct Changed {
     pub after: Option<f64>,
     pub records_before: i64,
     pub records_after: i64,
+    /// When a record behind the figure was last edited, if that is what changed.
+    pub edited_at: Option<String>,
+}
+
+/// What a run keeps of each figure, to tell the next run what changed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Snapshot {
+    value: Option<f64>,
+    records: i64,
+    inputs_updated_at: Option<String>,
 }
 
 /// The checks of a generation.
@@ -100,6 +111,7 @@ pub struct Generated {
     pub period: Period,
     pub document: Document,
     pub figures: Vec<Value>,
+    pub lists: Vec<ListValue>,
     pub checks: Checks,
 }
 
@@ -159,13 +171,17 @@ pub async fn generate(
     let generated_on = today.format("%Y年%-m月%-d日").to_string();
     // Charts as SVG; the PNG that DOCX needs is made in `write`, only for DOCX.
     let charts = crate::charts::blocks(db, &period).await;
+    let lists = lists::compute_all(db, &period).await;
     let document = template::render(
         opts.template,
-        &values,
-        &period,
-        opts.org,
-        &generated_on,
-        &charts,
+        &template::Inputs {
+            values: &values,
+            lists: &lists,
+            period: &period,
+            org: opts.org,
+            generated_on: &generated_on,
+            charts: &charts,
+        },
     )?;
     let previous: Option<(String, String)> = sqlx::query_as(
         "SELECT generated_at, figures_json FROM report_runs WHERE year = $1 AND half = $2 ORDER BY id DESC LIMIT 1",
@@ -176,26 +192,42 @@ pub async fn generate(
     .await?;
     let mut changed = Vec::new();
     if let Some((_, json)) = &previous {
-        let before: HashMap<String, (Option<f64>, i64)> =
-            serde_json::from_str(json).unwrap_or_default();
+        // Runs before the input stamps were kept stored (value, records) pairs: nothing to
+        // compare them with.
+        let before: HashMap<String, Snapshot> = serde_json::from_str(json).unwrap_or_default();
         for v in &values {
-            if let Some((b, n)) = before.get(v.id) {
-                if *b != v.value || *n != v.records {
+            if let Some(b) = before.get(v.id) {
+                if b.value != v.value
+                    || b.records != v.records
+                    || b.inputs_updated_at != v.inputs_updated_at
+                {
                     changed.push(Changed {
                         id: v.id,
                         label: v.label,
-                        before: *b,
+                        before: b.value,
                         after: v.value,
-                        records_before: *n,
+                        records_before: b.records,
                         records_after: v.records,
+                        edited_at: (b.inputs_updated_at != v.inputs_updated_at)
+                            .then(|| v.inputs_updated_at.clone())
+                            .flatten(),
                     });
                 }
             }
         }
     }
-    let snapshot: HashMap<&str, (Option<f64>, i64)> = values
+    let snapshot: HashMap<&str, Snapshot> = values
         .iter()
-        .map(|v| (v.id, (v.value, v.records)))
+        .map(|v| {
+            (
+                v.id,
+                Snapshot {
+                    value: v.value,
+                    records: v.records,
+                    inputs_updated_at: v.inputs_updated_at.clone(),
+                },
+            )
+        })
         .collect();
     sqlx::query(
         "INSERT INTO report_runs (year, half, generated_at, generated_by, format, figures_json) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -220,6 +252,7 @@ pub async fn generate(
         period,
         document,
         figures: values,
+        lists,
         checks: Checks {
             missing,
             changed,
@@ -231,35 +264,95 @@ pub async fn generate(
 /// Writes a generated report in a format.
 pub fn write(g: &Generated, format: Format) -> Result<Vec<u8>, ReportError> {
     match format {
-        Format::Html => Ok(crate::html::write(&g.document, &g.figures).into_bytes()),
+        Format::Html => Ok(crate::html::write(&g.document, &g.figures, &g.lists).into_bytes()),
         Format::Docx => crate::docx::write(
             &crate::charts::with_png(&g.document),
             &crate::docx::DocxOptions::default(),
         )
         .map_err(|e| ReportError::Docx(e.to_string())),
-        Format::Pdf => pdf(&crate::html::write(&g.document, &g.figures)),
+        Format::Pdf => pdf(&crate::html::write(&g.document, &g.figures, &g.lists)),
     }
 }
 
 /// The Chromium binary used for PDF: `$TONGTU_CHROMIUM`, else `chromium` or
 /// `chromium-browser` or `google-chrome` on the PATH.
 pub fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TONGTU_CHROMIUM")
+    find_binary(
+        "TONGTU_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    )
+}
+
+/// The LibreOffice binary: `$TONGTU_SOFFICE`, else `soffice` or `libreoffice` on the PATH.
+pub fn libreoffice() -> Option<PathBuf> {
+    find_binary("TONGTU_SOFFICE", &["soffice", "libreoffice"])
+}
+
+fn find_binary(env: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env)
         .map(PathBuf::from)
         .filter(|p| p.exists())
     {
         return Some(p);
     }
     let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome"] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// A scratch directory for one external conversion, removed by the caller.
+fn scratch(prefix: &str) -> Result<PathBuf, ReportError> {
+    let dir = std::env::temp_dir().join(format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Renders a DOCX to PDF with headless LibreOffice: what Word users will see, page by page
+/// (the bureau prints the DOCX). A clear error when LibreOffice is not installed.
+pub fn docx_to_pdf(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
+    let bin = libreoffice().ok_or_else(|| {
+        ReportError::Pdf(
+            "rendering DOCX needs LibreOffice: install the Debian package `libreoffice-writer-nogui` (or set TONGTU_SOFFICE)".into(),
+        )
+    })?;
+    let dir = scratch("tongtu-soffice")?;
+    let input = dir.join("report.docx");
+    std::fs::write(&input, docx)?;
+    // A profile of its own: a user's running LibreOffice or a parallel run must not share it.
+    let out = Command::new(&bin)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.join("profile").display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(&input)
+        .output()?;
+    let result = match std::fs::read(dir.join("report.pdf")) {
+        Ok(bytes) if bytes.starts_with(b"%PDF") => Ok(bytes),
+        _ => Err(ReportError::Pdf(format!(
+            "{} did not convert the DOCX (exit {}): {}",
+            bin.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ))),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Prints the HTML to PDF with headless Chromium (A4, the page's own margins).
@@ -269,12 +362,7 @@ pub fn pdf(html: &str) -> Result<Vec<u8>, ReportError> {
             "PDF needs Chromium: install the Debian package `chromium` (or set TONGTU_CHROMIUM to its path); DOCX and HTML work without it".into(),
         )
     })?;
-    let dir = std::env::temp_dir().join(format!(
-        "tongtu-pdf-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&dir)?;
+    let dir = scratch("tongtu-pdf")?;
     let input = dir.join("report.html");
     let output = dir.join("report.pdf");
     std::fs::write(&input, html)?;

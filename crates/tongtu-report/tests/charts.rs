@@ -327,7 +327,7 @@ async fn docx_gets_png_or_a_flagged_note() {
         blocks: vec![chart.clone()],
     };
     // HTML inlines the SVG.
-    let html = tongtu_report::html::write(&doc, &[]);
+    let html = tongtu_report::html::write(&doc, &[], &[]);
     assert!(html.contains("<figure class=\"chart\"><svg"));
 
     if report::chromium().is_none() {

@@ -30,6 +30,10 @@ pub struct HalfYearArgs {
     /// The bureau's name on the title page.
     #[arg(long, default_value = "市交通运输局")]
     org: String,
+    /// The year recovery is measured against (default 2019, the last year before the
+    /// epidemic).
+    #[arg(long)]
+    base_year: Option<i32>,
     /// A template file instead of the data directory's report/half-year.md.j2.
     #[arg(long)]
     template: Option<PathBuf>,
@@ -52,7 +56,10 @@ fn bar(done: usize, total: usize) {
 }
 
 pub async fn run(cfg: &Config, args: HalfYearArgs) -> Result<()> {
-    let period = Period::new(args.year, args.half).map_err(|e| anyhow::anyhow!(e))?;
+    let mut period = Period::new(args.year, args.half).map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(b) = args.base_year {
+        period = period.with_base_year(b).map_err(|e| anyhow::anyhow!(e))?;
+    }
     let format = Format::parse(&args.format).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pool = crate::open_db(cfg).await?;
     let template = match &args.template {

@@ -117,9 +117,128 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         figure(&rep, "key_vehicles")["value"].as_f64(),
         Some(active as f64)
     );
-    // Every figure names its records.
+    // Every figure names its records; a filtered link shows exactly those records.
+    let mut filtered = 0;
     for f in rep["figures"].as_array().into_iter().flatten() {
         assert!(f["source"].is_string() && f["records"].is_i64(), "{f}");
+        let link = f["link"].as_str().unwrap_or_default();
+        if f["link_filtered"] != true || !link.contains("?r=") {
+            continue;
+        }
+        let query = link.split_once("?r=").map_or("", |x| x.1);
+        let (key, filters) = query.split_once('&').unwrap_or((query, ""));
+        let (st, page) = get_json(&admin, &api(&format!("/records/{key}?limit=1&{filters}"))).await;
+        assert_eq!(st, 200, "{link}: {page}");
+        assert_eq!(page["total"], f["records"], "{}: {link}", f["id"]);
+        filtered += 1;
+    }
+    assert!(filtered >= 20, "{filtered} figures with filtered links");
+
+    // The date the resumption rate reached 100 %: the first report date of the year on
+    // which every sector's latest report had all back.
+    let reports = rows(&admin, &s.base, "resumption_progress").await;
+    let mut dates: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r["report_date"].as_str())
+        // January to the end of the half.
+        .filter(|d| d.starts_with(&year.to_string()) && d[5..7].parse::<u32>().unwrap_or(13) <= m1)
+        .collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let full = dates.iter().find(|d| {
+        let mut latest: std::collections::HashMap<&str, (&str, i64, i64)> = Default::default();
+        for r in &reports {
+            let (Some(rd), Some(sector)) = (r["report_date"].as_str(), r["sector"].as_str()) else {
+                continue;
+            };
+            if rd.starts_with(&year.to_string()) && rd <= **d {
+                let e = latest.entry(sector).or_insert((rd, 0, 0));
+                if rd >= e.0 {
+                    *e = (
+                        rd,
+                        r["resumed"].as_i64().unwrap_or(0),
+                        r["total"].as_i64().unwrap_or(0),
+                    );
+                }
+            }
+        }
+        latest.values().all(|(_, resumed, total)| resumed >= total)
+    });
+    let f = figure(&rep, "resumption_full_date");
+    match full {
+        Some(d) => {
+            let n: f64 = d.replace('-', "").parse().unwrap_or(0.0);
+            assert_eq!(f["value"].as_f64(), Some(n), "{f}");
+            let (m, day) = (
+                d[5..7].trim_start_matches('0'),
+                d[8..10].trim_start_matches('0'),
+            );
+            assert_eq!(f["text"], format!("{m}月{day}日"), "{f}");
+        }
+        None => assert!(f["value"].is_null(), "{f}"),
+    }
+
+    // Road freight recovery against the base year's same half.
+    let base = rep["period"]["base_year"].as_i64().unwrap_or(0) as i32;
+    let freight_of = |y: i32| -> f64 {
+        stats
+            .iter()
+            .filter(|r| r["mode"] == "road")
+            .filter(|r| {
+                r["month"].as_str().is_some_and(|m| {
+                    m[..4] == y.to_string()
+                        && (m0..=m1).contains(&m[5..7].parse::<u32>().unwrap_or(0))
+                })
+            })
+            .filter_map(|r| r["freight_volume"].as_f64())
+            .sum()
+    };
+    let recovery = freight_of(year) * 100.0 / freight_of(base);
+    let f = figure(&rep, "road_freight_recovery");
+    assert!(
+        (f["value"].as_f64().unwrap_or(-1.0) - recovery).abs() < 0.051,
+        "{f} vs {recovery}"
+    );
+
+    // Named bridge repairs: each item is its record, with the record's progress.
+    let repairs = rep["lists"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["id"] == "bridge_repairs"))
+        .expect("bridge_repairs list");
+    let items = repairs["items"].as_array().cloned().unwrap_or_default();
+    assert!(!items.is_empty(), "{repairs}");
+    for item in &items {
+        let (st, rec) = get_json(
+            &admin,
+            &api(&format!(
+                "/records/bridge_reinforcements/{}",
+                item["record"]
+            )),
+        )
+        .await;
+        assert_eq!(st, 200, "{rec}");
+        let progress = item["cells"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["key"] == "progress"))
+            .map(|c| c["value"].clone())
+            .unwrap_or_default();
+        // Printed to whole percent; unknown at the period's end for a project finished after it.
+        let to_date = format!("{year}-{m1:02}-{}", if m1 == 6 { 30 } else { 31 });
+        if progress.is_null() {
+            assert!(
+                rec["status"] == "done"
+                    && rec["completion_date"]
+                        .as_str()
+                        .is_some_and(|d| d > to_date.as_str()),
+                "{item} vs {rec}"
+            );
+        } else {
+            assert_eq!(
+                progress.as_f64(),
+                rec["progress"].as_f64().map(f64::round),
+                "{item} vs {rec}"
+            );
+        }
     }
 
     // The DOCX: a package whose text carries every figure's printed text.
@@ -129,8 +248,8 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         .await
         .expect("docx");
     assert_eq!(docx.status(), 200);
-    let bytes = docx.bytes().await.expect("bytes").to_vec();
-    let paragraphs = tongtu_report::docx::text_of(&bytes).expect("a readable DOCX");
+    let docx_h1 = docx.bytes().await.expect("bytes").to_vec();
+    let paragraphs = tongtu_report::docx::text_of(&docx_h1).expect("a readable DOCX");
     let text = paragraphs.join("\n");
     assert!(paragraphs[0].contains("工作总结"), "{:?}", &paragraphs[..3]);
     let doc = &rep["document"];
@@ -145,6 +264,16 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         }
     }
     assert!(checked >= 60, "{checked} figures in the text");
+    // The bridge repairs table: every item's project name is in the DOCX.
+    for item in &items {
+        let project = item["cells"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["key"] == "project"))
+            .and_then(|c| c["text"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        assert!(text.contains(&project), "DOCX lacks {project}");
+    }
     let road_text = figure(&rep, "road_passengers")["text"]
         .as_str()
         .unwrap_or("")
@@ -168,9 +297,16 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         figure(&rep, "road_passengers")["value"]
     )));
     assert!(
-        html.contains("/#/records/stats?r=transport_stats"),
-        "source link"
+        html.contains(&format!(
+            "/#/records/stats?r=transport_stats&amp;mode=road&amp;month_from={year}-{m0:02}&amp;month_to={year}-{m1:02}"
+        )),
+        "filtered source link"
     );
+    let first = &items[0]["record"];
+    assert!(html.contains(&format!("<tr id=\"src-list-bridge_repairs-{first}\"")));
+    assert!(html.contains(&format!(
+        "/#/records/roads?r=bridge_reinforcements&amp;id={first}"
+    )));
 
     // A period without records: figures flagged as missing, never printed as 0.
     let (_, empty) = get_json(&admin, &api("/report/half-year?year=2011&half=1")).await;
@@ -204,14 +340,16 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         first["checks"]
     );
     let day = format!("{year}-{m0:02}-15");
+    let new_case = serde_json::json!({"case_no": "IT-REPORT-1", "filed_on": day, "case_type": "road_transport",
+        "violation": "illegal_operation", "source": "patrol", "status": "filed", "party": "测试"});
     let r = admin
         .post(api("/records/enforcement_cases"))
-        .json(&serde_json::json!({"case_no": "IT-REPORT-1", "filed_on": day, "case_type": "road_transport",
-            "violation": "illegal_operation", "source": "patrol", "status": "filed", "party": "测试"}))
+        .json(&new_case)
         .send()
         .await
         .expect("post");
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(r.status(), 201);
+    let case: Value = r.json().await.expect("the new case");
     let (_, second) = get_json(&admin, &api(&format!("/report/half-year?{q}"))).await;
     let changed: Vec<&str> = second["checks"]["changed"]
         .as_array()
@@ -222,6 +360,27 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
     assert!(
         changed.contains(&"cases_total") && changed.contains(&"cases_road_transport"),
         "{changed:?}"
+    );
+    // An edit that leaves every count alike is still a changed input.
+    let mut edited = new_case.clone();
+    edited["party"] = Value::from("测试（更正）");
+    let r = admin
+        .put(api(&format!("/records/enforcement_cases/{}", case["id"])))
+        .json(&edited)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let (_, third) = get_json(&admin, &api(&format!("/report/half-year?{q}"))).await;
+    let total = third["checks"]["changed"]
+        .as_array()
+        .and_then(|c| c.iter().find(|x| x["id"] == "cases_total"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        total["before"] == total["after"] && total["edited_at"].is_string(),
+        "{}",
+        third["checks"]
     );
 
     // A broken template in the data directory: 422 with line and column.
@@ -273,10 +432,52 @@ async fn half_year_report_figures_are_traceable_and_equal_the_data() {
         assert_eq!(pdf.status(), 200);
         let pdf = pdf.bytes().await.expect("pdf");
         assert!(pdf.starts_with(b"%PDF"));
-        let pages = pdf
-            .windows(b"/Type /Page\n".len())
-            .filter(|w| w.starts_with(b"/Type /Page") && !w.starts_with(b"/Type /Pages"))
-            .count();
+        let pages = pdf_pages(&pdf);
         assert!(pages >= 3, "{pages} pages");
     }
+
+    // The DOCX opens in LibreOffice (what a Word user gets) and renders to A4 pages. CI
+    // installs LibreOffice and sets TONGTU_REQUIRE_LIBREOFFICE=1, so there this cannot skip.
+    match tongtu_report::report::libreoffice() {
+        None if std::env::var("TONGTU_REQUIRE_LIBREOFFICE").is_ok_and(|v| v == "1") => {
+            panic!("TONGTU_REQUIRE_LIBREOFFICE=1 but soffice is not installed")
+        }
+        None => eprintln!("DOCX rendering skipped: LibreOffice (soffice) is not installed"),
+        Some(_) => {
+            let pdf =
+                tokio::task::spawn_blocking(move || tongtu_report::report::docx_to_pdf(&docx_h1))
+                    .await
+                    .expect("task")
+                    .expect("LibreOffice renders the DOCX");
+            // Kept for a look when an assertion fails.
+            let kept = std::env::temp_dir().join("tongtu-report-libreoffice.pdf");
+            let _ = std::fs::write(&kept, &pdf);
+            let pages = pdf_pages(&pdf);
+            // About seven pages of text, tables and three charts.
+            assert!(
+                (4..=20).contains(&pages),
+                "{pages} pages ({})",
+                kept.display()
+            );
+            let text = String::from_utf8_lossy(&pdf);
+            assert!(
+                // 210 × 297 mm in points.
+                text.contains("MediaBox[0 0 595.3") && text.contains(" 841.8"),
+                "A4 pages ({})",
+                kept.display()
+            );
+        }
+    }
+}
+
+/// Pages of a PDF: its `/Type /Page` objects (with or without the space), not `/Pages`.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    [&b"/Type /Page"[..], &b"/Type/Page"[..]]
+        .iter()
+        .map(|pat| {
+            pdf.windows(pat.len() + 1)
+                .filter(|w| w.starts_with(pat) && w[pat.len()] != b's')
+                .count()
+        })
+        .sum()
 }

@@ -32,9 +32,31 @@ export interface ReportFigure {
   /** The rows counted, in Chinese. */
   filter: string
   records: number
+  /** The records in the console (`/#/records/<group>?r=<key>&<filters>`). */
+  link: string
+  /** Whether `link` selects exactly the records counted (else the whole register). */
+  link_filtered: boolean
 }
 
-export type Inline = { type: 'text'; text: string } | { type: 'figure'; id: string; text: string; missing: boolean }
+/** A list of named records the report cites one by one (`rows("id")`, `@table id`). */
+export interface ReportList {
+  id: string
+  label: string
+  section: string
+  /** The register of the rows. */
+  source: string
+  filter: string
+  /** [key, header, unit] */
+  columns: [string, string, string][]
+  items: { record: number; cells: { key: string; text: string; value: number | null }[] }[]
+  left_out: number
+  error: string | null
+}
+
+export type Inline =
+  | { type: 'text'; text: string }
+  | { type: 'figure'; id: string; text: string; missing: boolean }
+  | { type: 'item'; list: string; record: number; key: string; text: string }
 
 export type Block =
   | { type: 'heading'; level: 1 | 2 | 3; inlines: Inline[] }
@@ -58,6 +80,8 @@ export interface ChangedFigure {
   after: number | null
   records_before: number
   records_after: number
+  /** When a record behind the figure was last edited (RFC 3339), if that is what changed. */
+  edited_at: string | null
 }
 
 export interface ReportChecks {
@@ -72,6 +96,7 @@ export interface HalfYearReport {
   /** `2026年上半年` */
   label: string
   figures: ReportFigure[]
+  lists: ReportList[]
   checks: ReportChecks
   document: ReportDocument
 }

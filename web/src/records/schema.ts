@@ -163,6 +163,40 @@ export function filterQuery(fields: RecordField[], state: FilterState): Query {
   return out
 }
 
+/**
+ * Filters given in the page's URL (the same names as the API's: `f=`, `f_from=`, `f_to=`; a
+ * range field given as `f=` is that single value), as the initial filter state. This is how
+ * the report's links open a register with exactly the records behind a figure.
+ */
+export function filterFromQuery(fields: RecordField[], query: Record<string, unknown>): FilterState {
+  const state: FilterState = {}
+  const one = (k: string): string | null => {
+    const v = query[k]
+    const s = Array.isArray(v) ? v[0] : v
+    return typeof s === 'string' && s.trim() !== '' ? s.trim() : null
+  }
+  const typed = (f: RecordField, s: string | null): string | number | boolean | null => {
+    if (s === null) return null
+    if (['int', 'num', 'region', 'enterprise', 'vehicle', 'ref'].includes(f.kind)) {
+      const n = Number(s)
+      return Number.isFinite(n) ? n : null
+    }
+    if (f.kind === 'bool') return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : null
+    return s
+  }
+  for (const f of fields) {
+    if (isRange(f)) {
+      const exact = typed(f, one(f.key))
+      const from = exact ?? typed(f, one(`${f.key}_from`))
+      const to = exact ?? typed(f, one(`${f.key}_to`))
+      state[f.key] = [from, to]
+    } else {
+      state[f.key] = typed(f, one(f.key))
+    }
+  }
+  return state
+}
+
 export function blank(v: unknown): boolean {
   return v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
 }

@@ -1,8 +1,9 @@
 //! 政务服务与防疫: online annual reviews of freight vehicles (filed by the enterprises
 //! themselves), epidemic checkpoints set up with other departments, point-to-point charter
-//! trips for migrant workers and QR-code ride registrations. Figures: checkpoints by kind of
-//! site, hours staffed, checkpoints kept after normalisation, charter vehicle-trips and
-//! workers carried.
+//! trips for migrant workers, QR-code ride registrations and the sectors' resumption of work.
+//! Figures: checkpoints by kind of site, hours staffed, checkpoints kept after
+//! normalisation, charter vehicle-trips and workers carried, the resumption rate and the
+//! date it reached 100 %.
 //!
 //! Items carry `#[rustfmt::skip]` so the one-line-per-code/field layout of the declarations
 //! (as in `projects.rs`) survives `rustfmt`.
@@ -29,6 +30,21 @@ pub static CHECKPOINT_SITES: Dict = Dict {
         Code { code: "trunk_checkpoint", zh: "国省干线检查点", en: "Trunk-road checkpoint" },
         Code { code: "station", zh: "汽车客运站", en: "Passenger station" },
         Code { code: "port", zh: "港口码头", en: "Port" },
+    ],
+};
+
+#[rustfmt::skip]
+pub static RESUMPTION_SECTORS: Dict = Dict {
+    key: "resumption_sector",
+    codes: &[
+        Code { code: "road_passenger", zh: "道路客运企业", en: "Road passenger carriers" },
+        Code { code: "road_freight", zh: "道路货运企业", en: "Road freight carriers" },
+        Code { code: "bus", zh: "城市公交", en: "Urban bus" },
+        Code { code: "waterway", zh: "水路运输企业", en: "Waterway carriers" },
+        Code { code: "port", zh: "港口企业", en: "Port operators" },
+        Code { code: "station", zh: "汽车客运站", en: "Passenger stations" },
+        Code { code: "maintenance", zh: "机动车维修企业", en: "Vehicle repair shops" },
+        Code { code: "projects", zh: "在建交通项目", en: "Transport projects under construction" },
     ],
 };
 
@@ -126,4 +142,31 @@ const QR_REGISTRATION: Register = Register {
     order: ("date", true),
 };
 
-pub const REGISTERS: &[Register] = &[ANNUAL_REVIEW, CHECKPOINT, CHARTER_TRIP, QR_REGISTRATION];
+#[rustfmt::skip]
+const RESUMPTION: Register = Register {
+    key: "resumption_progress",
+    zh: "复工复产进度",
+    en: "Resumption of work",
+    group: "services",
+    about: "疫情期间各行业应复工和已复工的企业（项目）数，按填报日期逐行业填报；用于复工率和复工率达到100%的日期。",
+    fields: &[
+        f("report_date", "填报日期", "Reported on", Kind::Date).req().list().filter(),
+        f("sector", "行业", "Sector", Kind::Code(&RESUMPTION_SECTORS)).req().list().filter(),
+        f("total", "应复工", "Expected to resume", COUNT).unit("家").req().list().help("企业、站场或在建项目总数"),
+        f("resumed", "已复工", "Resumed", COUNT).unit("家").req().list(),
+        f("workers_back", "返岗人员", "Workers back", COUNT).unit("人").list(),
+        f("note", "备注", "Note", Kind::Text { max: 500 }),
+    ],
+    title: "report_date",
+    unique: &[&["report_date", "sector"]],
+    access: Access::Bureau,
+    order: ("report_date", true),
+};
+
+pub const REGISTERS: &[Register] = &[
+    ANNUAL_REVIEW,
+    CHECKPOINT,
+    CHARTER_TRIP,
+    QR_REGISTRATION,
+    RESUMPTION,
+];

@@ -33,26 +33,20 @@ fn report_error(e: ReportError) -> ApiError {
     }
 }
 
-/// `GET /report/half-year?year&half&format=docx|html|pdf|json`.
+/// `GET /report/half-year?year&half&format=docx|html|pdf|json[&base_year]`.
 pub async fn half_year(
     State(st): State<AppState>,
     Authz(p, ..): Authz<RegistryRead>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    only(&params, &["year", "half", "format"])?;
+    only(&params, &["year", "half", "format", "base_year"])?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let last = Period::of(today);
     // The default is the last closed half year.
     let default = if last.half == 2 {
-        Period {
-            year: last.year,
-            half: 1,
-        }
+        Period { half: 1, ..last }
     } else {
-        Period {
-            year: today.year() - 1,
-            half: 2,
-        }
+        Period::new(today.year() - 1, 2).map_err(ApiError::bad_request)?
     };
     let year = match params.get("year").filter(|v| !v.is_empty()) {
         Some(y) => y
@@ -66,7 +60,13 @@ pub async fn half_year(
             .map_err(|_| ApiError::bad_request(format!("half: 1 or 2, got {h:?}")))?,
         None => default.half,
     };
-    let period = Period::new(year, half).map_err(ApiError::bad_request)?;
+    let mut period = Period::new(year, half).map_err(ApiError::bad_request)?;
+    if let Some(b) = params.get("base_year").filter(|v| !v.is_empty()) {
+        let b = b
+            .parse::<i32>()
+            .map_err(|_| ApiError::bad_request(format!("base_year: not a year: {b:?}")))?;
+        period = period.with_base_year(b).map_err(ApiError::bad_request)?;
+    }
     let format_name = params.get("format").map(String::as_str).unwrap_or("json");
     let format = match format_name {
         "json" => None,
@@ -90,6 +90,7 @@ pub async fn half_year(
             "period": g.period,
             "label": g.period.label(),
             "figures": g.figures,
+            "lists": g.lists,
             "checks": g.checks,
             "document": g.document,
         }))

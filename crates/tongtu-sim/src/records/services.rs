@@ -1,7 +1,7 @@
 //! Demo rows of the services registers: ~300 online annual reviews of freight vehicles,
 //! ~25 epidemic checkpoints (mostly early in the period), ~150 point-to-point charter trips
-//! after the Spring Festivals and daily QR registrations per county for the first half of
-//! last year.
+//! after the Spring Festivals, daily QR registrations per county for the first half of
+//! last year and weekly resumption-of-work reports per sector after each Spring Festival.
 
 use std::collections::HashSet;
 
@@ -112,6 +112,10 @@ pub fn generate(ctx: &Ctx) -> Vec<Batch> {
         Batch {
             register: "qr_registrations",
             rows: qr_registrations(&mut rng, first, last),
+        },
+        Batch {
+            register: "resumption_progress",
+            rows: resumption(&mut rng, first, last),
         },
     ]
 }
@@ -230,6 +234,63 @@ fn checkpoints(rng: &mut StdRng, first: NaiveDate, last: NaiveDate) -> Rows {
                 json!("交通运输、公安交警、卫生健康、属地镇街"),
             ),
         ]));
+    }
+    out
+}
+
+/// Sectors and how many enterprises (stations, projects) each has to bring back to work.
+const SECTORS: &[(&str, i64)] = &[
+    ("road_passenger", 38),
+    ("road_freight", 420),
+    ("bus", 6),
+    ("waterway", 25),
+    ("port", 14),
+    ("station", 19),
+    ("maintenance", 260),
+    ("projects", 46),
+];
+
+/// Weekly reports from a week after each Spring Festival until every sector is back: each
+/// sector starts at 20-45 % and reaches 100 % after 4-9 weeks.
+fn resumption(rng: &mut StdRng, first: NaiveDate, last: NaiveDate) -> Rows {
+    let mut out = Vec::new();
+    for &(y, m, d) in SPRING_FESTIVAL {
+        let Some(festival) = NaiveDate::from_ymd_opt(y, m, d) else {
+            continue;
+        };
+        let start = festival + Duration::days(7);
+        if start < first || start > last {
+            continue;
+        }
+        let plans: Vec<(&str, i64, f64, i64)> = SECTORS
+            .iter()
+            .map(|&(sector, total)| {
+                (
+                    sector,
+                    total,
+                    rng.random_range(0.20..0.45),
+                    rng.random_range(4..=9),
+                )
+            })
+            .collect();
+        let weeks = plans.iter().map(|p| p.3).max().unwrap_or(4);
+        for week in 0..=weeks {
+            let date = start + Duration::days(7 * week);
+            if date > last {
+                break;
+            }
+            for &(sector, total, from, full_after) in &plans {
+                let rate = (from + (1.0 - from) * week as f64 / full_after as f64).min(1.0);
+                let resumed = ((total as f64) * rate).floor() as i64;
+                out.push(row([
+                    ("report_date", ymd(date)),
+                    ("sector", json!(sector)),
+                    ("total", json!(total)),
+                    ("resumed", json!(resumed.min(total))),
+                    ("workers_back", json!(resumed * rng.random_range(8..=30))),
+                ]));
+            }
+        }
     }
     out
 }
@@ -370,6 +431,48 @@ mod tests {
         assert_eq!(qr.len(), 181 * REGIONS.len());
         assert_eq!(qr.first().map(|r| text(r, "date")), Some("2025-01-01"));
         assert_eq!(qr.last().map(|r| text(r, "date")), Some("2025-06-30"));
+    }
+
+    #[test]
+    fn resumption_reaches_every_sector_after_each_spring_festival() {
+        let f = fleet::generate(3, 600);
+        let out = generate(&ctx(&f, 1));
+        let reports = rows(&out, "resumption_progress");
+        let num = |r: &serde_json::Map<String, Value>, k: &str| {
+            r.get(k).and_then(Value::as_i64).unwrap_or(-1)
+        };
+        for year in ["2025", "2026"] {
+            let of_year: Vec<_> = reports
+                .iter()
+                .filter(|r| text(r, "report_date").starts_with(year))
+                .collect();
+            assert!(!of_year.is_empty(), "{year}");
+            assert!(of_year
+                .iter()
+                .all(|r| (0..=num(r, "total")).contains(&num(r, "resumed"))));
+            // Every sector reports every week, and the last week has all of them back.
+            let last = of_year
+                .iter()
+                .map(|r| text(r, "report_date"))
+                .max()
+                .unwrap_or_default();
+            let final_week: Vec<_> = of_year
+                .iter()
+                .filter(|r| text(r, "report_date") == last)
+                .collect();
+            assert_eq!(final_week.len(), SECTORS.len());
+            assert!(final_week
+                .iter()
+                .all(|r| num(r, "resumed") == num(r, "total")));
+            let first = of_year
+                .iter()
+                .map(|r| text(r, "report_date"))
+                .min()
+                .unwrap_or_default();
+            assert!(of_year
+                .iter()
+                .any(|r| text(r, "report_date") == first && num(r, "resumed") < num(r, "total")));
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Demo rows of the stats group: monthly passenger and freight volume and turnover per
 //! county and mode. Road passengers peak at the Spring Festival and fall year on year (people
 //! move to rail and private cars), freight grows a few percent; waterway only in the coastal
-//! counties, railway only in 江城区 and 阳春市.
+//! counties, railway only in 江城区 and 阳春市. The months of [`BASE_YEAR`], the last year
+//! before the epidemic, are there too: the report measures recovery against them.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -25,6 +26,8 @@ struct Mode {
     haul_km: f64,
     passenger_growth: f64,
     freight_growth: f64,
+    /// [`BASE_YEAR`]'s level against the window's start: (passengers, freight).
+    base_level: (f64, f64),
     /// Each county's share of passengers and of freight, indexed like `REGIONS`; `None` where
     /// the mode does not run.
     shares: [Option<(f64, f64)>; 6],
@@ -34,17 +37,17 @@ struct Mode {
 const MODES: &[Mode] = &[
     Mode {
         code: "road", passengers: 90.0, trip_km: 55.0, freight: 320.0, haul_km: 85.0,
-        passenger_growth: -0.15, freight_growth: 0.04,
+        passenger_growth: -0.15, freight_growth: 0.04, base_level: (2.4, 1.22),
         shares: [Some((0.32, 0.22)), Some((0.16, 0.20)), Some((0.24, 0.25)), Some((0.14, 0.18)), Some((0.08, 0.03)), Some((0.06, 0.12))],
     },
     Mode {
         code: "waterway", passengers: 3.0, trip_km: 12.0, freight: 110.0, haul_km: 900.0,
-        passenger_growth: 0.05, freight_growth: 0.06,
+        passenger_growth: 0.05, freight_growth: 0.06, base_level: (1.5, 1.08),
         shares: [Some((0.15, 0.30)), Some((0.10, 0.15)), None, Some((0.10, 0.25)), Some((0.60, 0.10)), Some((0.05, 0.20))],
     },
     Mode {
         code: "railway", passengers: 35.0, trip_km: 180.0, freight: 18.0, haul_km: 420.0,
-        passenger_growth: 0.08, freight_growth: 0.05,
+        passenger_growth: 0.08, freight_growth: 0.05, base_level: (0.92, 0.9),
         shares: [Some((0.75, 0.40)), None, Some((0.25, 0.60)), None, None, None],
     },
 ];
@@ -87,19 +90,29 @@ fn freight_season(index: i32) -> f64 {
     }
 }
 
+/// The last year before the epidemic, which the bureau measures recovery against.
+pub const BASE_YEAR: i32 = 2019;
+
 pub fn generate(ctx: &Ctx) -> Vec<Batch> {
     let mut rng = StdRng::seed_from_u64(ctx.seed ^ 0x7374_6174_735f_6d6f);
     let first = first_month(ctx.today);
     let mut rows = Vec::new();
-    for index in months(ctx.today) {
+    let base = BASE_YEAR * 12..BASE_YEAR * 12 + 12;
+    for index in base.clone().filter(|i| *i < first).chain(months(ctx.today)) {
         let years = f64::from(index - first) / 12.0;
         for (county, _) in crate::fleet::REGIONS.iter().enumerate() {
             for mode in MODES {
                 let Some((p_share, f_share)) = mode.shares.get(county).copied().flatten() else {
                     continue;
                 };
-                let p_trend = (1.0 + mode.passenger_growth).powf(years);
-                let f_trend = (1.0 + mode.freight_growth).powf(years);
+                let (p_trend, f_trend) = if base.contains(&index) {
+                    mode.base_level
+                } else {
+                    (
+                        (1.0 + mode.passenger_growth).powf(years),
+                        (1.0 + mode.freight_growth).powf(years),
+                    )
+                };
                 let passengers = mode.passengers
                     * p_share
                     * p_trend
@@ -143,7 +156,14 @@ mod tests {
     fn covers_the_window_with_sane_numbers() {
         for ymd in check::TODAYS {
             let today = check::day(ymd);
-            let batches = check::run(super::generate, 1, today);
+            let mut batches = check::run(super::generate, 1, today);
+            // The base year's months apart, the window's months exactly.
+            let base = format!("{}-", super::BASE_YEAR);
+            let before = batches[0].rows.len();
+            batches[0]
+                .rows
+                .retain(|r| !r["month"].as_str().is_some_and(|m| m.starts_with(&base)));
+            assert_eq!(before - batches[0].rows.len(), 12 * 13, "base-year rows");
             check::covers_months(&batches, "transport_stats", today);
             check::numbers_ok(
                 &batches,
