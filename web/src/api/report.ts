@@ -13,6 +13,8 @@ export const SEMANTICS: Semantics[] = ['half', 'year_to_date', 'on_date', 'yo_y'
 export interface ReportPeriod {
   year: number
   half: Half
+  /** The year recovery figures compare with (default 2019, before the epidemic). */
+  base_year: number
 }
 
 export interface ReportFigure {
@@ -110,14 +112,14 @@ const ACCEPT: Record<ReportFormat, string> = {
 }
 
 /** The report as JSON (records a run server-side). Errors are left to the page. */
-export function fetchHalfYearReport(year: number, half: Half): Promise<HalfYearReport> {
-  return request<HalfYearReport>('/report/half-year', { query: { year, half, format: 'json' }, quiet: true })
+export function fetchHalfYearReport(year: number, half: Half, baseYear?: number | null): Promise<HalfYearReport> {
+  return request<HalfYearReport>('/report/half-year', { query: { year, half, base_year: baseYear ?? undefined, format: 'json' }, quiet: true })
 }
 
 /**
  * Downloads the report as DOCX, HTML or PDF under the server's file name; resolves with that
  * name. Errors (503 `pdf_unavailable`, 422 `template_invalid` …) are left to the page.
  */
-export function downloadHalfYearReport(year: number, half: Half, format: ReportFormat): Promise<string> {
-  return download('/report/half-year', { year, half, format }, `report-${year}-H${half}.${format}`, ACCEPT[format])
+export function downloadHalfYearReport(year: number, half: Half, format: ReportFormat, baseYear?: number | null): Promise<string> {
+  return download('/report/half-year', { year, half, base_year: baseYear ?? undefined, format }, `report-${year}-H${half}.${format}`, ACCEPT[format])
 }

@@ -1203,6 +1203,8 @@ const en: Messages = {
     title: 'Half-year work report',
     year: 'Year',
     yearOption: '{year}',
+    baseYear: 'Recovery base year',
+    baseYearHelp: 'Recovery figures compare with the same half of this year; default 2019 (before the epidemic)',
     half1: 'First half',
     half2: 'Second half',
     generate: 'Preview',

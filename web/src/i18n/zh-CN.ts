@@ -1201,6 +1201,8 @@ const zhCN = {
     title: '半年工作总结',
     year: '年度',
     yearOption: '{year} 年',
+    baseYear: '恢复对比基准年',
+    baseYearHelp: '“恢复至同期”类指标与该年同期相比，默认 2019 年（疫情前）',
     half1: '上半年',
     half2: '下半年',
     generate: '生成预览',
