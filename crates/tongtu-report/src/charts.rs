@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::process::Command;
 
-use chrono::Utc;
 use sqlx::SqlitePool;
 use tongtu_alarms::export::rule_name_zh;
 use tongtu_records::registers::projects::PROJECT_KINDS;
@@ -593,12 +592,7 @@ pub const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// Rasterises an SVG to a 1200×600 PNG with headless Chromium.
 pub fn rasterise(svg: &str) -> Result<Vec<u8>, ReportError> {
     let bin = chromium().ok_or_else(|| ReportError::Invalid("图表需要 Chromium".into()))?;
-    let dir = std::env::temp_dir().join(format!(
-        "tongtu-chart-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    ));
-    std::fs::create_dir_all(&dir)?;
+    let dir = crate::report::scratch("tongtu-chart")?;
     let input = dir.join("chart.html");
     let output = dir.join("chart.png");
     // The page is exactly the window: no margins or scrollbars around the picture.
@@ -606,33 +600,23 @@ pub fn rasterise(svg: &str) -> Result<Vec<u8>, ReportError> {
         "<!doctype html><html><head><meta charset=\"utf-8\"><style>html,body{{margin:0;padding:0;width:{WIDTH}px;height:{HEIGHT}px;overflow:hidden;background:#fff}}svg{{display:block}}</style></head><body>{svg}</body></html>"
     );
     std::fs::write(&input, page)?;
-    let out = Command::new(&bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--window-size={WIDTH},{HEIGHT}"))
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--screenshot={}", output.display()))
-        .arg(format!("file://{}", input.display()))
-        .output();
-    let result = match (out, std::fs::read(&output)) {
-        (_, Ok(bytes)) if bytes.starts_with(PNG_SIGNATURE) => Ok(bytes),
-        (Ok(out), _) => Err(ReportError::Invalid(format!(
-            "{} did not write a PNG (exit {}): {}",
-            bin.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ))),
-        (Err(e), _) => Err(ReportError::Io(e)),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    crate::report::convert(
+        Command::new(&bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--window-size={WIDTH},{HEIGHT}"))
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--screenshot={}", output.display()))
+            .arg(format!("file://{}", input.display())),
+        &dir,
+        &output,
+        PNG_SIGNATURE,
+        ReportError::Invalid,
+    )
 }
 
 /// The document ready for DOCX: each SVG-only chart gets its PNG, or, without Chromium (or

@@ -301,8 +301,8 @@ fn find_binary(env: &str, names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A scratch directory for one external conversion, removed by the caller.
-fn scratch(prefix: &str) -> Result<PathBuf, ReportError> {
+/// A scratch directory for one external conversion, removed by [`convert`].
+pub(crate) fn scratch(prefix: &str) -> Result<PathBuf, ReportError> {
     let dir = std::env::temp_dir().join(format!(
         "{prefix}-{}-{}",
         std::process::id(),
@@ -310,6 +310,37 @@ fn scratch(prefix: &str) -> Result<PathBuf, ReportError> {
     ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Runs an external converter (Chromium, LibreOffice) that writes `output`, and reads that
+/// back when it starts with `magic`; else `error` gets the converter's exit status and last
+/// line of stderr. The scratch directory `dir` is removed either way.
+pub(crate) fn convert(
+    cmd: &mut Command,
+    dir: &Path,
+    output: &Path,
+    magic: &[u8],
+    error: fn(String) -> ReportError,
+) -> Result<Vec<u8>, ReportError> {
+    let out = cmd.output();
+    let result = match (out, std::fs::read(output)) {
+        (_, Ok(bytes)) if bytes.starts_with(magic) => Ok(bytes),
+        (Ok(out), _) => Err(error(format!(
+            "{} did not write {} (exit {}): {}",
+            cmd.get_program().to_string_lossy(),
+            output
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        ))),
+        (Err(e), _) => Err(ReportError::Io(e)),
+    };
+    let _ = std::fs::remove_dir_all(dir);
+    result
 }
 
 /// Renders a DOCX to PDF with headless LibreOffice: what Word users will see, page by page
@@ -324,35 +355,26 @@ pub fn docx_to_pdf(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
     let input = dir.join("report.docx");
     std::fs::write(&input, docx)?;
     // A profile of its own: a user's running LibreOffice or a parallel run must not share it.
-    let out = Command::new(&bin)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            dir.join("profile").display()
-        ))
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(&dir)
-        .arg(&input)
-        .output()?;
-    let result = match std::fs::read(dir.join("report.pdf")) {
-        Ok(bytes) if bytes.starts_with(b"%PDF") => Ok(bytes),
-        _ => Err(ReportError::Pdf(format!(
-            "{} did not convert the DOCX (exit {}): {}",
-            bin.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ))),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    convert(
+        Command::new(&bin)
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                dir.join("profile").display()
+            ))
+            .args([
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+            ])
+            .arg(&dir)
+            .arg(&input),
+        &dir,
+        &dir.join("report.pdf"),
+        b"%PDF",
+        ReportError::Pdf,
+    )
 }
 
 /// Prints the HTML to PDF with headless Chromium (A4, the page's own margins).
@@ -366,29 +388,20 @@ pub fn pdf(html: &str) -> Result<Vec<u8>, ReportError> {
     let input = dir.join("report.html");
     let output = dir.join("report.pdf");
     std::fs::write(&input, html)?;
-    let out = Command::new(&bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--print-to-pdf={}", output.display()))
-        .arg(format!("file://{}", input.display()))
-        .output()?;
-    let result = match std::fs::read(&output) {
-        Ok(bytes) if bytes.starts_with(b"%PDF") => Ok(bytes),
-        _ => Err(ReportError::Pdf(format!(
-            "{} did not write a PDF (exit {}): {}",
-            bin.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-        ))),
-    };
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    convert(
+        Command::new(&bin)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--print-to-pdf={}", output.display()))
+            .arg(format!("file://{}", input.display())),
+        &dir,
+        &output,
+        b"%PDF",
+        ReportError::Pdf,
+    )
 }
