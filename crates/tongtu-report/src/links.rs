@@ -175,6 +175,7 @@ mod tests {
                 }
             }
         }
+        eprintln!("{filtered} of {} figures have filtered links", FIGURES.len());
         assert!(filtered >= 20, "{filtered} figures with filtered links");
     }
 
