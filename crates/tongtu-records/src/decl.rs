@@ -220,6 +220,23 @@ pub struct Register {
     pub access: Access,
     /// Default order of the list: a field, newest first when `true`.
     pub order: (&'static str, bool),
+    /// Relations between fields of a row, checked on every write and import.
+    pub rules: &'static [Rule],
+}
+
+/// A relation between two fields of one row, checked when both are filled in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// The date or month `to` is not before `from` (an end after its start).
+    NotBefore {
+        from: &'static str,
+        to: &'static str,
+    },
+    /// The number `part` is at most `whole` (resumed of those expected to resume).
+    AtMost {
+        part: &'static str,
+        whole: &'static str,
+    },
 }
 
 impl Register {
@@ -379,6 +396,33 @@ pub fn check(registers: &[Register]) -> Vec<String> {
                         r.key
                     ));
                 }
+            }
+        }
+        for rule in r.rules {
+            let (a, b, dates) = match *rule {
+                Rule::NotBefore { from, to } => (from, to, true),
+                Rule::AtMost { part, whole } => (part, whole, false),
+            };
+            let kinds = (r.field(a).map(|f| f.kind), r.field(b).map(|f| f.kind));
+            let ok = match kinds {
+                (Some(x), Some(y)) if dates => {
+                    matches!(
+                        (x, y),
+                        (Kind::Date, Kind::Date) | (Kind::Month, Kind::Month)
+                    )
+                }
+                (Some(x), Some(y)) => {
+                    matches!(x, Kind::Int { .. } | Kind::Num { .. })
+                        && matches!(y, Kind::Int { .. } | Kind::Num { .. })
+                }
+                _ => false,
+            };
+            if !ok {
+                problems.push(format!(
+                    "register {}: rule {rule:?} needs two {} fields",
+                    r.key,
+                    if dates { "date (or month)" } else { "number" }
+                ));
             }
         }
         if let Access::Enterprise(k) = r.access {

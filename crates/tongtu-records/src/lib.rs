@@ -11,7 +11,7 @@
 pub mod decl;
 pub mod registers;
 
-pub use decl::{Access, Field, Kind, Register};
+pub use decl::{Access, Field, Kind, Register, Rule};
 pub use tongtu_registry::RegistryError as RecordError;
 
 pub type Result<T, E = RecordError> = std::result::Result<T, E>;

@@ -13,7 +13,7 @@ use sqlx::{Row as _, Sqlite, SqliteConnection, SqlitePool};
 use tongtu_registry::audit::{self, AuditEntry};
 use tongtu_registry::{CellError, FieldError, Principal};
 
-use crate::decl::{Access, Field, Kind, Register};
+use crate::decl::{Access, Field, Kind, Register, Rule};
 use crate::value::{self, Cell, Labels, Raw};
 use crate::{RecordError, Result};
 
@@ -530,6 +530,49 @@ pub fn parse_api(r: &Register, body: &Value) -> Result<Vec<Cell>> {
 /// Checks of a whole row that need the labels or the database: required fields,
 /// references that exist and are visible, a vehicle of the row's enterprise, the caller's
 /// enterprise, unique keys. Returns (field, message) pairs.
+/// The register's rules broken by a row, each on the field to correct: the end that is
+/// before its start, the part that exceeds its whole.
+pub fn rule_errors(r: &Register, cells: &[Cell]) -> Vec<(&'static str, String)> {
+    let cell = |key: &str| {
+        r.fields
+            .iter()
+            .position(|f| f.key == key)
+            .and_then(|i| cells.get(i))
+            .filter(|c| !c.is_null())
+    };
+    let zh = |key: &'static str| r.field(key).map_or(key, |f| f.zh);
+    let mut errors = Vec::new();
+    for rule in r.rules {
+        match *rule {
+            Rule::NotBefore { from, to } => {
+                if let (Some(a), Some(b)) = (
+                    cell(from).and_then(Cell::as_str),
+                    cell(to).and_then(Cell::as_str),
+                ) {
+                    // ISO dates and months compare as text.
+                    if b < a {
+                        errors.push((to, format!("{}（{b}）不能早于{}（{a}）", zh(to), zh(from))));
+                    }
+                }
+            }
+            Rule::AtMost { part, whole } => {
+                if let (Some(a), Some(b)) = (
+                    cell(part).and_then(Cell::as_f64),
+                    cell(whole).and_then(Cell::as_f64),
+                ) {
+                    if a > b {
+                        errors.push((
+                            part,
+                            format!("{}（{a}）不能大于{}（{b}）", zh(part), zh(whole)),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    errors
+}
+
 async fn check_row(
     conn: &mut SqliteConnection,
     p: &Principal,
@@ -579,6 +622,7 @@ async fn check_row(
             }
         }
     }
+    errors.extend(rule_errors(r, cells));
     if let Some((field, scope)) = row_scope(p, r) {
         let own = r
             .fields

@@ -198,6 +198,7 @@ async fn migration_adds_tables_and_columns_and_refuses_type_changes() {
         unique: &[&["name"]],
         access: Access::Bureau,
         order: ("name", false),
+        rules: &[],
     };
     const V2_FIELDS: &[tongtu_records::Field] = &[
         f("name", "名称", "Name", TEXT).req(),
@@ -582,4 +583,96 @@ async fn funding_gap_and_plan_completion_match_hand_computed_values() {
         projects::summary(&d.pool, &officer(), 2025, None).await,
         Err(RecordError::Forbidden(_))
     ));
+}
+
+#[tokio::test]
+async fn rules_between_fields_are_checked_on_write_and_import() {
+    let d = db().await;
+    let checkpoint = |end: &str| json!({"name": "测试检查点", "site_type": "port", "start_date": "2026-03-10", "end_date": end});
+    // An end before its start: the error is on the end, with both dates.
+    let e = store::create(
+        &d.pool,
+        &admin(),
+        reg("checkpoints"),
+        &checkpoint("2026-03-01"),
+    )
+    .await
+    .expect_err("end before start");
+    let RecordError::Validation(fields) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    assert_eq!(fields[0].field, "end_date");
+    assert!(
+        fields[0].message.contains("2026-03-01") && fields[0].message.contains("不能早于"),
+        "{fields:?}"
+    );
+    // The same day is fine, and so is no end at all.
+    store::create(
+        &d.pool,
+        &admin(),
+        reg("checkpoints"),
+        &checkpoint("2026-03-10"),
+    )
+    .await
+    .expect("same day");
+
+    // More resumed than expected: the error is on the part.
+    let r = reg("resumption_progress");
+    let e = store::create(
+        &d.pool,
+        &admin(),
+        r,
+        &json!({"report_date": "2026-03-02", "sector": "port", "total": 14, "resumed": 15}),
+    )
+    .await
+    .expect_err("part above whole");
+    assert!(
+        matches!(&e, RecordError::Validation(f) if f[0].field == "resumed" && f[0].message.contains("不能大于")),
+        "{e:?}"
+    );
+
+    // An import with one such row among good ones: nothing is written, the row is named.
+    let rows = store::json_rows(
+        r,
+        &[
+            json!({"report_date": "2026-03-02", "sector": "port", "total": 14, "resumed": 9}),
+            json!({"report_date": "2026-03-02", "sector": "bus", "total": 6, "resumed": 7}),
+        ]
+        .iter()
+        .filter_map(|v| v.as_object().cloned())
+        .collect::<Vec<_>>(),
+    )
+    .expect("rows");
+    let locate = |f: &tongtu_records::Field| (f.key.to_string(), f.zh.to_string());
+    let e = store::import_rows(
+        &d.pool,
+        &admin(),
+        r,
+        &rows,
+        &locate,
+        store::AuditMode::Summary,
+    )
+    .await
+    .expect_err("one bad row");
+    let RecordError::Import(cells) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(cells.len(), 1, "{cells:?}");
+    assert_eq!(
+        (cells[0].row, cells[0].column.as_str()),
+        (rows[1].row, "resumed")
+    );
+    let page = store::list(
+        &d.pool,
+        &admin(),
+        r,
+        &RowQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list");
+    assert_eq!(page.total, 0, "all or nothing");
 }

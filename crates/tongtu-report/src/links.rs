@@ -175,7 +175,10 @@ mod tests {
                 }
             }
         }
-        eprintln!("{filtered} of {} figures have filtered links", FIGURES.len());
+        eprintln!(
+            "{filtered} of {} figures have filtered links",
+            FIGURES.len()
+        );
         assert!(filtered >= 20, "{filtered} figures with filtered links");
     }
 

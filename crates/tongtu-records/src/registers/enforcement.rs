@@ -78,6 +78,7 @@ const CAMPAIGN: Register = Register {
     unique: &[&["name"]],
     access: Access::Bureau,
     order: ("start_date", true),
+    rules: &[Rule::NotBefore { from: "start_date", to: "end_date" }],
 };
 
 #[rustfmt::skip]
@@ -104,6 +105,7 @@ const PATROL_LOG: Register = Register {
     unique: &[&["date", "unit"]],
     access: Access::Bureau,
     order: ("date", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -133,6 +135,7 @@ const CASE: Register = Register {
     unique: &[&["case_no"]],
     access: Access::Bureau,
     order: ("filed_on", true),
+    rules: &[Rule::NotBefore { from: "filed_on", to: "closed_on" }],
 };
 
 pub const REGISTERS: &[Register] = &[CAMPAIGN, PATROL_LOG, CASE];

@@ -93,6 +93,7 @@ const BERTH: Register = Register {
     unique: &[&["port_area", "berth_no"], &["name"]],
     access: Access::Bureau,
     order: ("port_area", false),
+    rules: &[Rule::NotBefore { from: "start_date", to: "completion_date" }],
 };
 
 #[rustfmt::skip]
@@ -112,6 +113,7 @@ const THROUGHPUT: Register = Register {
     unique: &[&["month", "port_area", "cargo"]],
     access: Access::Bureau,
     order: ("month", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -137,6 +139,7 @@ const PILOTAGE: Register = Register {
     unique: &[&["job_no"]],
     access: Access::Bureau,
     order: ("date", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[BERTH, THROUGHPUT, PILOTAGE];

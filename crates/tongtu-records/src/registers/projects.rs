@@ -200,6 +200,7 @@ const PROJECT: Register = Register {
     unique: &[&["code"], &["name"]],
     access: Access::Bureau,
     order: ("start_date", true),
+    rules: &[],
 };
 
 const PLAN: Register = Register {
@@ -229,6 +230,7 @@ const PLAN: Register = Register {
     unique: &[&["project_id", "year"]],
     access: Access::Bureau,
     order: ("year", true),
+    rules: &[],
 };
 
 const INVESTMENT: Register = Register {
@@ -261,6 +263,7 @@ const INVESTMENT: Register = Register {
     unique: &[&["project_id", "month"]],
     access: Access::Bureau,
     order: ("month", true),
+    rules: &[],
 };
 
 const FUNDING: Register = Register {
@@ -291,6 +294,7 @@ const FUNDING: Register = Register {
     unique: &[&["project_id", "source"]],
     access: Access::Bureau,
     order: ("project_id", false),
+    rules: &[],
 };
 
 const APPROVAL: Register = Register {
@@ -319,6 +323,7 @@ const APPROVAL: Register = Register {
     unique: &[&["project_id", "kind"]],
     access: Access::Bureau,
     order: ("approved_on", true),
+    rules: &[],
 };
 
 const MILESTONE: Register = Register {
@@ -343,6 +348,7 @@ const MILESTONE: Register = Register {
     unique: &[&["project_id", "name"]],
     access: Access::Bureau,
     order: ("planned_date", false),
+    rules: &[],
 };
 
 const SUBSIDY: Register = Register {
@@ -370,6 +376,7 @@ const SUBSIDY: Register = Register {
     unique: &[&["year", "level", "name"]],
     access: Access::Bureau,
     order: ("year", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[

@@ -105,6 +105,7 @@ const RURAL_ROAD_PROJECT: Register = Register {
     unique: &[&["code"], &["name"]],
     access: Access::Bureau,
     order: ("year", true),
+    rules: &[Rule::NotBefore { from: "start_date", to: "completion_date" }],
 };
 
 #[rustfmt::skip]
@@ -126,6 +127,7 @@ const VILLAGE_ROAD: Register = Register {
     unique: &[&["county_id", "town", "village"]],
     access: Access::Bureau,
     order: ("connected_on", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -145,6 +147,7 @@ const UNPAVED: Register = Register {
     unique: &[&["county_id", "as_of"]],
     access: Access::Bureau,
     order: ("as_of", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -170,6 +173,7 @@ const BRIDGE: Register = Register {
     unique: &[&["code"], &["name"]],
     access: Access::Bureau,
     order: ("code", false),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -193,6 +197,10 @@ const REINFORCEMENT: Register = Register {
     unique: &[&["project_name"]],
     access: Access::Bureau,
     order: ("start_date", true),
+    rules: &[
+        Rule::NotBefore { from: "start_date", to: "planned_end_date" },
+        Rule::NotBefore { from: "start_date", to: "completion_date" },
+    ],
 };
 
 #[rustfmt::skip]
@@ -217,6 +225,7 @@ const PAVEMENT: Register = Register {
     unique: &[&["section_code", "year"]],
     access: Access::Bureau,
     order: ("year", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[

@@ -92,6 +92,7 @@ const ACCIDENT: Register = Register {
     unique: &[&["occurred_on", "place"]],
     access: Access::Bureau,
     order: ("occurred_on", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -118,6 +119,7 @@ const HAZARD: Register = Register {
     unique: &[&["hazard_no"]],
     access: Access::Bureau,
     order: ("found_on", true),
+    rules: &[Rule::NotBefore { from: "found_on", to: "rectified_on" }],
 };
 
 #[rustfmt::skip]
@@ -140,6 +142,7 @@ const TRAINING: Register = Register {
     unique: &[&["topic", "start_date"]],
     access: Access::Bureau,
     order: ("start_date", true),
+    rules: &[Rule::NotBefore { from: "start_date", to: "end_date" }],
 };
 
 pub const REGISTERS: &[Register] = &[ACCIDENT, HAZARD, TRAINING];

@@ -72,6 +72,10 @@ const ANNUAL_REVIEW: Register = Register {
     unique: &[&["application_no"]],
     access: Access::Enterprise("enterprise_id"),
     order: ("submitted_on", true),
+    rules: &[
+        Rule::NotBefore { from: "submitted_on", to: "decided_on" },
+        Rule::NotBefore { from: "decided_on", to: "valid_until" },
+    ],
 };
 
 #[rustfmt::skip]
@@ -99,6 +103,7 @@ const CHECKPOINT: Register = Register {
     unique: &[&["name"]],
     access: Access::Bureau,
     order: ("start_date", true),
+    rules: &[Rule::NotBefore { from: "start_date", to: "end_date" }],
 };
 
 #[rustfmt::skip]
@@ -121,6 +126,7 @@ const CHARTER_TRIP: Register = Register {
     unique: &[&["date", "employer", "origin"]],
     access: Access::Bureau,
     order: ("date", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -140,6 +146,7 @@ const QR_REGISTRATION: Register = Register {
     unique: &[&["date", "county_id"]],
     access: Access::Bureau,
     order: ("date", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -161,6 +168,7 @@ const RESUMPTION: Register = Register {
     unique: &[&["report_date", "sector"]],
     access: Access::Bureau,
     order: ("report_date", true),
+    rules: &[Rule::AtMost { part: "resumed", whole: "total" }],
 };
 
 pub const REGISTERS: &[Register] = &[

@@ -38,6 +38,7 @@ const TRANSPORT_STATS: Register = Register {
     unique: &[&["month", "county_id", "mode"]],
     access: Access::Bureau,
     order: ("month", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[TRANSPORT_STATS];

@@ -77,6 +77,7 @@ const STOP: Register = Register {
     unique: &[&["code"], &["name"]],
     access: Access::Public,
     order: ("code", false),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -105,6 +106,7 @@ const ROUTE: Register = Register {
     unique: &[&["route_no"]],
     access: Access::Public,
     order: ("route_no", false),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -125,6 +127,7 @@ const ROUTE_STOP: Register = Register {
     unique: &[&["route_id", "direction", "sequence"]],
     access: Access::Public,
     order: ("route_id", false),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -147,6 +150,7 @@ const STATION: Register = Register {
     unique: &[&["name"]],
     access: Access::Public,
     order: ("name", false),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -167,6 +171,7 @@ const STATION_DAILY: Register = Register {
     unique: &[&["station_id", "date"]],
     access: Access::Public,
     order: ("date", true),
+    rules: &[],
 };
 
 #[rustfmt::skip]
@@ -187,6 +192,7 @@ const THROUGH_TICKET: Register = Register {
     unique: &[&["name"]],
     access: Access::Public,
     order: ("launched_on", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[

@@ -41,6 +41,7 @@ const WORK_LOG: Register = Register {
     unique: &[&["date", "title"]],
     access: Access::Bureau,
     order: ("date", true),
+    rules: &[],
 };
 
 pub const REGISTERS: &[Register] = &[WORK_LOG];
