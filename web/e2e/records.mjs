@@ -3,7 +3,8 @@
 // sign in, open a register group, compare the table with the API's total, filter by a code
 // field, create a row through the generated form (required-field errors first), find it with
 // the search box, edit a numeric field in the detail drawer, delete it, and optionally import a
-// sheet with bad cells and check the table of rejected cells. With REVIEW_ID (and REVIEW_NO,
+// sheet with bad cells and check the table of rejected cells. With GTFS_ZIP (a feed), import it
+// through the bus routes' GTFS dialog and check the counts it shows. With REVIEW_ID (and REVIEW_NO,
 // its application number) set, also take that submitted annual review application through the
 // bureau's workflow in the detail drawer: 受理, then 审验通过 with the default validity date,
 // and check the drawer shows 审验合格. Uses playwright-core with the system Chromium (never
@@ -11,6 +12,7 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... [CHROMIUM=/usr/bin/chromium] \
 //   [REGISTER_GROUP=projects] [REGISTER_KEY=projects] [BAD_XLSX=/path/bad.xlsx] \
+//   [GTFS_ZIP=/path/feed.zip] \
 //   [REVIEW_ID=12 REVIEW_NO=NS-2026-0012] \
 //   [SCREENSHOT=/tmp/records-failure.png] node e2e/records.mjs
 //
@@ -396,7 +398,27 @@ async function main() {
       console.log(`import: ${cells} bad cells, first ${firstRow.map((s) => s.trim()).join(' / ')}`)
     }
 
-    // 10. Optional: the annual review workflow of one submitted application.
+    // 10. Optional: a GTFS feed imported through the bus routes' dialog shows its counts.
+    const gtfsZip = process.env.GTFS_ZIP || ''
+    if (gtfsZip) {
+      await page.goto(`${base}/#/records/transit?r=bus_routes`)
+      await page.locator(tid('rec-gtfs-import')).click()
+      const dlg = page.locator(tid('rec-gtfs-dialog'))
+      await dlg.waitFor({ state: 'visible' })
+      await dlg.locator('input[type="file"]').setInputFiles(gtfsZip)
+      await page.locator(tid('rec-gtfs-start')).click()
+      const result = page.locator(tid('rec-gtfs-result'))
+      await result.waitFor({ state: 'visible', timeout: 60_000 }).catch(async () => {
+        const msg = await page.locator(`${tid('rec-gtfs-failed')}, .el-message__content`).allInnerTexts().catch(() => [])
+        throw new Error(`no GTFS import result${msg.length ? `: ${msg.join(' | ')}` : ''}`)
+      })
+      const text = (await result.innerText()).replace(/\s+/g, ' ').trim()
+      if (!/\d/.test(text)) throw new Error(`the GTFS result shows no counts: "${text}"`)
+      console.log(`gtfs: ${text.slice(0, 120)}`)
+      await dlg.locator('.el-dialog__footer .el-button').first().click()
+    }
+
+    // 11. Optional: the annual review workflow of one submitted application.
     const reviewId = process.env.REVIEW_ID || ''
     if (reviewId) {
       await reviewWorkflow(page, base, reviewId, env('REVIEW_NO'))

@@ -465,6 +465,8 @@ async fn registers_seeded_served_exported_and_imported() {
     assert_eq!(feed.status(), 200);
     let feed = feed.bytes().await.expect("zip").to_vec();
     assert!(feed.starts_with(b"PK"), "a zip");
+    let feed_path = s.dir.join("feed.zip");
+    std::fs::write(&feed_path, &feed).expect("feed");
     let r = admin
         .post(api("/transit/gtfs"))
         .multipart(multipart(feed))
@@ -524,6 +526,7 @@ async fn registers_seeded_served_exported_and_imported() {
             ("REGISTER_GROUP", "projects".to_string()),
             ("REGISTER_KEY", "projects".to_string()),
             ("BAD_XLSX", bad_path.to_string_lossy().to_string()),
+            ("GTFS_ZIP", feed_path.to_string_lossy().to_string()),
             ("CHROMIUM", chromium.to_string_lossy().to_string()),
         ];
         let figure_envs = vec![
@@ -537,7 +540,10 @@ async fn registers_seeded_served_exported_and_imported() {
         let out = tokio::task::spawn_blocking(move || common::node_script("records.mjs", &envs))
             .await
             .expect("browser task");
-        assert!(out.contains("OK records"), "{out}");
+        assert!(
+            out.contains("OK records") && out.contains("gtfs: ") && out.contains("import: "),
+            "{out}"
+        );
         // The 统计分析 page shows what the figures API computes.
         let out =
             tokio::task::spawn_blocking(move || common::node_script("figures.mjs", &figure_envs))
