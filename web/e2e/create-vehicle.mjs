@@ -4,7 +4,9 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... PLATE=粤Q12345 \
 //   VIN=LZYTAGBW8H1000001 ENTERPRISE_ID=1 [SCREENSHOT=/tmp/fail.png] [CHROMIUM=/usr/bin/chromium] \
-//   node e2e/create-vehicle.mjs
+//   [BAD_FILE=/tmp/not-a-workbook.xlsx] node e2e/create-vehicle.mjs
+//
+// With BAD_FILE, also import that file through the 导入 dialog and expect the server's refusal.
 //
 // Prints `OK <plate>` and exits 0, or prints the error (and saves $SCREENSHOT) and exits 1.
 import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
@@ -103,6 +105,21 @@ async function main() {
     await search.fill(plate)
     await search.press('Enter')
     await page.locator('tr[data-testid^="row-"]', { hasText: plate }).first().waitFor({ state: 'visible' })
+
+    // 5. Optional: importing a file that is not a workbook shows the server's refusal.
+    const badFile = process.env.BAD_FILE || ''
+    if (badFile) {
+      await page.locator(tid('btn-import')).click()
+      const dlg = page.locator(tid('import-dialog'))
+      await dlg.waitFor({ state: 'visible' })
+      await dlg.locator('input[type="file"]').setInputFiles(badFile)
+      await page.locator(tid('import-start')).click()
+      const failed = page.locator(tid('import-failed'))
+      await failed.waitFor({ state: 'visible' }).catch(() => {
+        throw new Error(`importing ${badFile} showed no import-failed alert`)
+      })
+      console.log(`import refused: ${(await failed.innerText()).replace(/\s+/g, ' ').trim()}`)
+    }
 
     console.log(`OK ${plate}`)
     await browser.close()

@@ -38,6 +38,9 @@ async fn login_and_create_a_vehicle_in_the_console() {
 
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web");
     let screenshot = std::env::temp_dir().join("tongtu-browser-failure.png");
+    // Named .xlsx, not a workbook: the import dialog must show why the server refused it.
+    let bad = s.dir.join("not-a-workbook.xlsx");
+    std::fs::write(&bad, b"plate,vin\n").expect("bad file");
     let out = Command::new("node")
         .arg("e2e/create-vehicle.mjs")
         .current_dir(&web)
@@ -49,6 +52,7 @@ async fn login_and_create_a_vehicle_in_the_console() {
         .env("ENTERPRISE_ID", enterprise_id.to_string())
         .env("CHROMIUM", &chromium)
         .env("SCREENSHOT", &screenshot)
+        .env("BAD_FILE", &bad)
         .output()
         .expect("run node (is Node.js installed?)");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -60,6 +64,7 @@ async fn login_and_create_a_vehicle_in_the_console() {
         screenshot.display()
     );
     assert!(stdout.contains(&format!("OK {plate}")), "{stdout}");
+    assert!(stdout.contains("import refused: "), "{stdout}");
 
     let (_, found) = get_json(&admin, &format!("{}/api/v1/vehicles?q={plate}", s.base)).await;
     assert_eq!(found["total"], 1, "{found}");
