@@ -4,7 +4,8 @@
 // field, create a row through the generated form (required-field errors first), find it with
 // the search box, edit a numeric field in the detail drawer, delete it, and optionally import a
 // sheet with bad cells and check the table of rejected cells. With GTFS_ZIP (a feed), import it
-// through the bus routes' GTFS dialog and check the counts it shows. With REVIEW_ID (and REVIEW_NO,
+// through the bus routes' GTFS dialog and check the counts it shows. With RULE_CHECK=1, check
+// that the form refuses a checkpoint closed before it was set up. With REVIEW_ID (and REVIEW_NO,
 // its application number) set, also take that submitted annual review application through the
 // bureau's workflow in the detail drawer: 受理, then 审验通过 with the default validity date,
 // and check the drawer shows 审验合格. Uses playwright-core with the system Chromium (never
@@ -12,7 +13,7 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 USERNAME=admin PASSWORD=... [CHROMIUM=/usr/bin/chromium] \
 //   [REGISTER_GROUP=projects] [REGISTER_KEY=projects] [BAD_XLSX=/path/bad.xlsx] \
-//   [GTFS_ZIP=/path/feed.zip] \
+//   [GTFS_ZIP=/path/feed.zip] [RULE_CHECK=1] \
 //   [REVIEW_ID=12 REVIEW_NO=NS-2026-0012] \
 //   [SCREENSHOT=/tmp/records-failure.png] node e2e/records.mjs
 //
@@ -418,7 +419,38 @@ async function main() {
       await dlg.locator('.el-dialog__footer .el-button').first().click()
     }
 
-    // 11. Optional: the annual review workflow of one submitted application.
+    // 11. Optional: a rule between fields (checkpoints: closed not before set up) is checked by
+    // the form itself, on the field to correct, and nothing is sent.
+    if (process.env.RULE_CHECK === '1') {
+      await page.goto(`${base}/#/records/services?r=checkpoints`)
+      await page.locator(tid('rec-new')).click()
+      await page.locator(tid('rec-form')).waitFor({ state: 'visible' })
+      for (const [key, v] of [['start_date', '2026-03-10'], ['end_date', '2026-03-01']]) {
+        const input = page.locator(`${tid('rec-form')} ${tid(`rec-field-${key}`)} input`).first()
+        await input.click()
+        await input.fill(v)
+        // Enter takes the date and closes the picker (Escape here would close the dialog).
+        await input.press('Enter')
+      }
+      let posted = false
+      const onRequest = (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/records/checkpoints') posted = true
+      }
+      page.on('request', onRequest)
+      await page.locator(tid('rec-save')).click()
+      const err = page.locator(`${tid('rec-form')} ${tid('rec-field-end_date')} .el-form-item__error`)
+      await err.waitFor({ state: 'visible' }).catch(() => {
+        throw new Error('no error under 撤除日期 for an end before the start')
+      })
+      const text = (await err.innerText()).trim()
+      if (!text.includes('不能早于') || !text.includes('2026-03-01')) throw new Error(`the rule's error reads "${text}"`)
+      await page.waitForTimeout(300)
+      page.off('request', onRequest)
+      if (posted) throw new Error('the form sent a row that breaks a rule')
+      console.log(`rule: ${text}`)
+    }
+
+    // 12. Optional: the annual review workflow of one submitted application.
     const reviewId = process.env.REVIEW_ID || ''
     if (reviewId) {
       await reviewWorkflow(page, base, reviewId, env('REVIEW_NO'))

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use tongtu_registry::Principal;
 
-use crate::decl::{Access, Field, Kind, Register, GROUPS};
+use crate::decl::{Access, Field, Kind, Register, Rule, GROUPS};
 use crate::store;
 
 fn field(f: &Field) -> Value {
@@ -57,8 +57,17 @@ pub fn register(p: &Principal, r: &Register) -> Value {
         "writable": store::writable(p, r),
         "order": {"field": r.order.0, "desc": r.order.1},
         "unique": r.unique,
+        "rules": r.rules.iter().map(rule).collect::<Vec<_>>(),
         "fields": r.fields.iter().map(field).collect::<Vec<_>>(),
     })
+}
+
+/// A rule between two fields, for forms that check it before sending.
+fn rule(r: &Rule) -> Value {
+    match *r {
+        Rule::NotBefore { from, to } => json!({"kind": "not_before", "from": from, "to": to}),
+        Rule::AtMost { part, whole } => json!({"kind": "at_most", "part": part, "whole": whole}),
+    }
 }
 
 /// Every register `p` may read, with the navigation groups that have one.

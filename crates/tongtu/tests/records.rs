@@ -46,6 +46,16 @@ async fn registers_seeded_served_exported_and_imported() {
     // The schema: every register for the bureau; enterprise users see no bureau register.
     let (st, schema) = get_json(&admin, &api("/records/schema")).await;
     assert_eq!(st, 200, "{schema}");
+    let checkpoints = schema["registers"]
+        .as_array()
+        .and_then(|r| r.iter().find(|x| x["key"] == "checkpoints"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        checkpoints["rules"],
+        serde_json::json!([{"kind": "not_before", "from": "start_date", "to": "end_date"}]),
+        "{checkpoints}"
+    );
     let keys = |v: &Value| -> Vec<String> {
         v["registers"]
             .as_array()
@@ -527,6 +537,7 @@ async fn registers_seeded_served_exported_and_imported() {
             ("REGISTER_KEY", "projects".to_string()),
             ("BAD_XLSX", bad_path.to_string_lossy().to_string()),
             ("GTFS_ZIP", feed_path.to_string_lossy().to_string()),
+            ("RULE_CHECK", "1".to_string()),
             ("CHROMIUM", chromium.to_string_lossy().to_string()),
         ];
         let figure_envs = vec![
@@ -541,7 +552,10 @@ async fn registers_seeded_served_exported_and_imported() {
             .await
             .expect("browser task");
         assert!(
-            out.contains("OK records") && out.contains("gtfs: ") && out.contains("import: "),
+            out.contains("OK records")
+                && out.contains("gtfs: ")
+                && out.contains("import: ")
+                && out.contains("rule: "),
             "{out}"
         );
         // The 统计分析 page shows what the figures API computes.

@@ -64,8 +64,13 @@ export interface RecordRegister {
   writable: boolean
   order: { field: string; desc: boolean } | null
   unique: string[][]
+  /** Relations between two fields the server enforces (checked by the form too). */
+  rules?: RecordRule[]
   fields: RecordField[]
 }
+
+/** `not_before`: the date `to` is not before `from`; `at_most`: the number `part` ≤ `whole`. */
+export type RecordRule = { kind: 'not_before'; from: string; to: string } | { kind: 'at_most'; part: string; whole: string }
 
 export interface RecordGroup {
   key: string

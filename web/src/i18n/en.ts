@@ -146,6 +146,8 @@ const en: Messages = {
     wrongType: 'Please choose an .xlsx file',
   },
   rec: {
+    ruleNotBefore: '{to} ({toValue}) cannot be before {from} ({fromValue})',
+    ruleAtMost: '{part} ({partValue}) cannot exceed {whole} ({wholeValue})',
     groups: {
       projects: 'Projects and funding',
       roads: 'Rural roads, bridges, pavement',

@@ -144,6 +144,8 @@ const zhCN = {
     wrongType: '请选择 .xlsx 文件',
   },
   rec: {
+    ruleNotBefore: '{to}（{toValue}）不能早于{from}（{fromValue}）',
+    ruleAtMost: '{part}（{partValue}）不能大于{whole}（{wholeValue}）',
     groups: {
       projects: '重点项目与资金',
       roads: '农村公路与桥梁路面',
