@@ -112,6 +112,25 @@ pub(crate) mod test_util {
             .map_or(&[], |b| b.rows.as_slice())
     }
 
+    /// A row's text value, empty when absent.
+    pub(crate) fn text<'a>(r: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
+        r.get(key).and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// Same fleet and seed, same batches; another seed, other rows of `register`.
+    pub(crate) fn deterministic(generate: fn(&Ctx) -> Vec<Batch>, vehicles: usize, register: &str) {
+        let f = crate::fleet::generate(3, vehicles);
+        let a = generate(&ctx(&f, 9));
+        let b = generate(&ctx(&f, 9));
+        let c = generate(&ctx(&f, 10));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.register, y.register);
+            assert_eq!(x.rows, y.rows, "{}", x.register);
+        }
+        assert_ne!(rows(&a, register), rows(&c, register), "{register}");
+    }
+
     pub(crate) fn dates(rows: &[serde_json::Map<String, Value>], key: &str) -> Vec<String> {
         let mut d: Vec<String> = rows
             .iter()

@@ -339,27 +339,15 @@ fn weighted_n(rng: &mut StdRng, items: &[(u32, u32)]) -> u32 {
         .map_or(items[0].0, |(v, _)| *v)
 }
 
-/// January of the previous year through yesterday.
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::fleet;
-    use crate::records::test_util::{ctx, dates, rows};
+    use crate::records::test_util::{ctx, dates, deterministic, rows};
 
     #[test]
     fn same_seed_same_rows() {
-        let f = fleet::generate(3, 300);
-        let a = generate(&ctx(&f, 9));
-        let b = generate(&ctx(&f, 9));
-        let c = generate(&ctx(&f, 10));
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.register, y.register);
-            assert_eq!(x.rows, y.rows);
-        }
-        assert_ne!(
-            rows(&a, "hazard_inspections"),
-            rows(&c, "hazard_inspections")
-        );
+        deterministic(generate, 300, "hazard_inspections");
     }
 
     #[test]

@@ -378,23 +378,11 @@ fn qr_registrations(rng: &mut StdRng, first: NaiveDate, last: NaiveDate) -> Rows
 mod tests {
     use super::*;
     use crate::fleet;
-    use crate::records::test_util::{ctx, rows};
-
-    fn text<'a>(r: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
-        r.get(key).and_then(Value::as_str).unwrap_or_default()
-    }
+    use crate::records::test_util::{ctx, deterministic, rows, text};
 
     #[test]
     fn same_seed_same_rows() {
-        let f = fleet::generate(3, 600);
-        let a = generate(&ctx(&f, 9));
-        let b = generate(&ctx(&f, 9));
-        let c = generate(&ctx(&f, 10));
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.register, y.register);
-            assert_eq!(x.rows, y.rows);
-        }
-        assert_ne!(rows(&a, "annual_reviews"), rows(&c, "annual_reviews"));
+        deterministic(generate, 600, "annual_reviews");
     }
 
     #[test]

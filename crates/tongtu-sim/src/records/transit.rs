@@ -434,23 +434,11 @@ mod tests {
 
     use super::*;
     use crate::fleet;
-    use crate::records::test_util::{ctx, rows};
-
-    fn text<'a>(r: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
-        r.get(key).and_then(Value::as_str).unwrap_or_default()
-    }
+    use crate::records::test_util::{ctx, deterministic, rows, text};
 
     #[test]
     fn same_seed_same_rows() {
-        let f = fleet::generate(3, 100);
-        let a = generate(&ctx(&f, 9));
-        let b = generate(&ctx(&f, 9));
-        let c = generate(&ctx(&f, 10));
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(x.register, y.register);
-            assert_eq!(x.rows, y.rows);
-        }
-        assert_ne!(rows(&a, "route_stops"), rows(&c, "route_stops"));
+        deterministic(generate, 100, "route_stops");
     }
 
     #[test]

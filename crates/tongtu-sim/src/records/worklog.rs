@@ -481,28 +481,12 @@ pub fn generate(ctx: &Ctx) -> Vec<Batch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::{self, DemoFleet};
-
-    fn ctx(fleet: &DemoFleet, seed: u64) -> Ctx<'_> {
-        Ctx {
-            seed,
-            today: NaiveDate::from_ymd_opt(2026, 11, 26).expect("valid date"),
-            fleet,
-        }
-    }
-
-    fn text<'a>(r: &'a serde_json::Map<String, Value>, key: &str) -> &'a str {
-        r.get(key).and_then(Value::as_str).unwrap_or_default()
-    }
+    use crate::fleet;
+    use crate::records::test_util::{ctx, deterministic, text};
 
     #[test]
     fn same_seed_same_rows() {
-        let f = fleet::generate(3, 50);
-        let a = generate(&ctx(&f, 9));
-        let b = generate(&ctx(&f, 9));
-        let c = generate(&ctx(&f, 10));
-        assert_eq!(a[0].rows, b[0].rows);
-        assert_ne!(a[0].rows, c[0].rows);
+        deterministic(generate, 50, "work_log");
     }
 
     #[test]
