@@ -13,7 +13,7 @@
 // YEAR defaults to the year of THROUGH, THROUGH to the month before this one (Beijing time),
 // or December of YEAR when only YEAR is given. Prints `OK figures` and exits 0, or prints
 // the error, saves a screenshot and exits 1.
-import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
+import { api, env, launchBrowser, newPage, signIn, squash, tid } from './lib.mjs'
 
 // ---- the page's formatting (src/components/figures/figures.ts) ----
 
@@ -35,19 +35,6 @@ function fmtYoy(v) {
 const NOT_REPORTED = '未报送'
 
 // ---- helpers ----
-
-/** GET on the API with the page's session cookie; throws on a non-2xx answer. */
-async function api(page, path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(`/api/v1${p}`, {
-      credentials: 'same-origin',
-      headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' },
-    })
-    const text = await r.text()
-    if (!r.ok) throw new Error(`GET /api/v1${p} answered ${r.status}: ${text.slice(0, 300)}`)
-    return text ? JSON.parse(text) : null
-  }, path)
-}
 
 /** The period: THROUGH and YEAR from the environment, else the page's default. */
 function period() {
@@ -99,8 +86,6 @@ async function panelReady(page, panel, ready) {
   await page.waitForTimeout(150)
   return root
 }
-
-const squash = (s) => s.replace(/\s+/g, ' ').trim()
 
 async function textOf(page, id) {
   const loc = page.locator(tid(id)).first()

@@ -1,5 +1,6 @@
 // Shared by the browser scripts: environment, test ids, the system Chromium (never a
-// downloaded one) with the flags CI needs, a page with the project's timeouts, and sign-in.
+// downloaded one) with the flags CI needs, a page with the project's timeouts, sign-in, and
+// GET on the API with the page's session.
 import { chromium } from 'playwright-core'
 
 export const STEP_TIMEOUT = Number(process.env.STEP_TIMEOUT_MS || 15000)
@@ -47,3 +48,19 @@ export async function signIn(page, base, username, password) {
   await page.locator(tid('login-password')).fill(password)
   await page.locator(tid('login-submit')).click()
 }
+
+/** GET on the API with the page's session cookie; throws on a non-2xx answer. */
+export async function api(page, path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(`/api/v1${p}`, {
+      credentials: 'same-origin',
+      headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' },
+    })
+    const text = await r.text()
+    if (!r.ok) throw new Error(`GET /api/v1${p} answered ${r.status}: ${text.slice(0, 300)}`)
+    return text ? JSON.parse(text) : null
+  }, path)
+}
+
+/** Text with its runs of white space made single spaces. */
+export const squash = (s) => s.replace(/\s+/g, ' ').trim()

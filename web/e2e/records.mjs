@@ -20,22 +20,9 @@
 // Prints `OK review` (when REVIEW_ID is set) and `OK records` at the end and exits 0, or prints
 // the error, saves a screenshot and exits 1.
 import { existsSync } from 'node:fs'
-import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
+import { api, env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
 
 const PAGE_SIZE = 50
-
-/** GET on the API with the page's session cookie; throws on a non-2xx answer. */
-async function api(page, path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(`/api/v1${p}`, {
-      credentials: 'same-origin',
-      headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' },
-    })
-    const text = await r.text()
-    if (!r.ok) throw new Error(`GET /api/v1${p} answered ${r.status}: ${text.slice(0, 300)}`)
-    return text ? JSON.parse(text) : null
-  }, path)
-}
 
 /** Status of a GET on the API with the page's cookie. */
 async function apiStatus(page, path) {

@@ -14,11 +14,9 @@
 // YEAR/HALF default to the last closed half year (Beijing time), like the page. Note that each
 // json call records a run on the server (the page's and this script's). Prints `OK report`
 // and exits 0, or prints the error, saves a screenshot and exits 1.
-import { env, launchBrowser, newPage, signIn, tid } from './lib.mjs'
+import { api, env, launchBrowser, newPage, signIn, squash, tid } from './lib.mjs'
 
 const FIGURE = 'road_passengers'
-
-const squash = (s) => s.replace(/\s+/g, ' ').trim()
 
 function period() {
   const y = process.env.YEAR || ''
@@ -28,19 +26,6 @@ function period() {
   const d = new Date(Date.now() + 8 * 3600_000)
   const def = d.getUTCMonth() + 1 <= 6 ? { year: d.getUTCFullYear() - 1, half: 2 } : { year: d.getUTCFullYear(), half: 1 }
   return { year: y ? Number(y) : def.year, half: h ? Number(h) : def.half }
-}
-
-/** GET on the API with the page's session cookie; throws on a non-2xx answer. */
-async function api(page, path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(`/api/v1${p}`, {
-      credentials: 'same-origin',
-      headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' },
-    })
-    const text = await r.text()
-    if (!r.ok) throw new Error(`GET /api/v1${p} answered ${r.status}: ${text.slice(0, 300)}`)
-    return text ? JSON.parse(text) : null
-  }, path)
 }
 
 async function main() {
