@@ -5,19 +5,7 @@ use tongtu_records::agg::{pavement, stats};
 use tongtu_records::{registers, store};
 use tongtu_registry::Principal;
 
-async fn db() -> (sqlx::SqlitePool, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pool = tongtu_registry::db::open(&dir.path().join("t.db"))
-        .await
-        .expect("db");
-    tongtu_records::migrate(&pool).await.expect("migrate");
-    for (code, name) in [("441702", "江城区"), ("441704", "阳东区")] {
-        tongtu_registry::regions::upsert(&pool, code, name, "district")
-            .await
-            .expect("region");
-    }
-    (pool, dir)
-}
+mod common;
 
 async fn put(db: &sqlx::SqlitePool, key: &str, body: Value) {
     let r = registers::get(key).expect("declared");
@@ -28,7 +16,8 @@ async fn put(db: &sqlx::SqlitePool, key: &str, body: Value) {
 
 #[tokio::test]
 async fn good_road_rate_per_class_and_county() {
-    let (db, _d) = db().await;
+    let d = common::db().await;
+    let db = d.pool.clone();
     // 县道 in 江城区 (1): 10 km 优 + 5 km 良 + 5 km 中 → 75 %; in 阳东区 (2): 4 km 差 → 0 %.
     // 乡道: 3 km 良 + 1 km 次 → 75 %. A 2024 survey is not counted in 2025.
     let rows = [
@@ -82,7 +71,8 @@ async fn good_road_rate_per_class_and_county() {
 
 #[tokio::test]
 async fn cumulative_and_year_on_year_by_mode() {
-    let (db, _d) = db().await;
+    let d = common::db().await;
+    let db = d.pool.clone();
     // Road, 江城区 and 阳东区, Jan–Mar of 2025 and 2026 (April 2026 beyond `through`).
     let put_stat = |m: &str, county: i64, mode: &str, pv: f64, fv: f64| {
         let body = json!({"month": m, "county_id": county, "mode": mode, "passenger_volume": pv,

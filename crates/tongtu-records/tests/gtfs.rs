@@ -8,47 +8,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read, Write};
 
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Row as _;
 use tongtu_records::gtfs::{self, GtfsOptions};
-use tongtu_records::store;
-use tongtu_records::{registers, RecordError};
-use tongtu_registry::{Principal, Role};
+use tongtu_records::RecordError;
 
-struct Db {
-    pool: sqlx::SqlitePool,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn db() -> Db {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pool = tongtu_registry::db::open(&dir.path().join("t.db"))
-        .await
-        .expect("db");
-    tongtu_records::migrate(&pool).await.expect("migrate");
-    for (code, name) in [("441702", "江城区"), ("441704", "阳东区")] {
-        tongtu_registry::regions::upsert(&pool, code, name, "district")
-            .await
-            .expect("region");
-    }
-    Db { pool, _dir: dir }
-}
-
-fn admin() -> Principal {
-    Principal::system()
-}
-
-fn officer() -> Principal {
-    Principal {
-        user_id: Some(9),
-        username: "officer".into(),
-        display_name: "企业用户".into(),
-        role: Role::EnterpriseOfficer,
-        enterprise_id: Some(1),
-        enterprise_name: None,
-        permissions: Role::EnterpriseOfficer.permissions().to_vec(),
-    }
-}
+use common::{admin, create, db, officer, Db};
 
 fn opts() -> GtfsOptions {
     GtfsOptions {
@@ -57,14 +24,6 @@ fn opts() -> GtfsOptions {
         start_date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
         end_date: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
     }
-}
-
-async fn create(d: &Db, key: &str, body: Value) -> i64 {
-    let r = registers::get(key).expect("declared");
-    let v = store::create(&d.pool, &admin(), r, &body)
-        .await
-        .unwrap_or_else(|e| panic!("create {key}: {e}"));
-    v["id"].as_i64().expect("id")
 }
 
 const TRICKY_STOP: &str = "人民广场（东）, \"北\"口";

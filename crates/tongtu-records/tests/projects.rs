@@ -11,52 +11,14 @@ use tongtu_records::ddl::{self, Dialect};
 use tongtu_records::decl::{f, Access, Register, AMOUNT, TEXT};
 use tongtu_records::store::{self, RowQuery};
 use tongtu_records::{excel, registers, RecordError};
-use tongtu_registry::{Permission, Principal, Role};
+use tongtu_registry::Permission;
 
-struct Db {
-    pool: sqlx::SqlitePool,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn db() -> Db {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let pool = tongtu_registry::db::open(&dir.path().join("t.db"))
-        .await
-        .expect("db");
-    tongtu_records::migrate(&pool).await.expect("migrate");
-    for (code, name) in [("441702", "江城区"), ("441704", "阳东区")] {
-        tongtu_registry::regions::upsert(&pool, code, name, "district")
-            .await
-            .expect("region");
-    }
-    Db { pool, _dir: dir }
-}
-
-fn admin() -> Principal {
-    Principal::system()
-}
-
-fn officer() -> Principal {
-    Principal {
-        user_id: Some(9),
-        username: "officer".into(),
-        display_name: "安全员".into(),
-        role: Role::EnterpriseOfficer,
-        enterprise_id: Some(1),
-        enterprise_name: None,
-        permissions: Role::EnterpriseOfficer.permissions().to_vec(),
-    }
-}
+use common::{admin, create, db, officer, Db};
 
 fn reg(key: &str) -> &'static Register {
     registers::get(key).expect("declared")
-}
-
-async fn create(d: &Db, key: &str, body: Value) -> i64 {
-    let v = store::create(&d.pool, &admin(), reg(key), &body)
-        .await
-        .unwrap_or_else(|e| panic!("create {key}: {e}"));
-    v["id"].as_i64().expect("id")
 }
 
 /// Two projects with plans, monthly investment and funding; answers computed by hand.
