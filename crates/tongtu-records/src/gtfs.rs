@@ -627,6 +627,38 @@ fn unique_ids(t: &Table, col: &str, pr: &mut Problems) {
     }
 }
 
+/// A required integer cell that `ok` accepts; else the problem says it should be `expected`.
+fn integer<T: std::str::FromStr>(
+    t: &Table,
+    rec: &Rec,
+    col: &str,
+    ok: impl Fn(&T) -> bool,
+    expected: &str,
+    pr: &mut Problems,
+) -> Option<T> {
+    let v = required(t, rec, col, pr)?;
+    match v.parse::<T>() {
+        Ok(x) if ok(&x) => Some(x),
+        _ => {
+            pr.at(
+                t.file,
+                rec.line,
+                col,
+                format!("{col} 应为{expected}：{v:?}"),
+            );
+            None
+        }
+    }
+}
+
+/// Every value of a column of a file (empty when the file is missing), for references.
+fn column_values<'a>(files: &'a HashMap<&str, Table>, file: &str, col: &str) -> HashSet<&'a str> {
+    files
+        .get(file)
+        .map(|t| t.rows.iter().map(|r| t.get(r, col)).collect())
+        .unwrap_or_default()
+}
+
 fn coordinate(t: &Table, rec: &Rec, col: &str, limit: f64, pr: &mut Problems) -> Option<f64> {
     let v = required(t, rec, col, pr)?;
     match v.parse::<f64>() {
@@ -777,26 +809,12 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
             }
         }
     }
-    let all_stops: HashSet<&str> = files
-        .get("stops.txt")
-        .map(|t| t.rows.iter().map(|r| t.get(r, "stop_id")).collect())
-        .unwrap_or_default();
+    let all_stops = column_values(files, "stops.txt", "stop_id");
     if let Some(t) = files.get("routes.txt") {
         unique_ids(t, "route_id", pr);
         for rec in &t.rows {
             let id = t.get(rec, "route_id");
-            let rt = required(t, rec, "route_type", pr).and_then(|v| match v.parse::<i64>() {
-                Ok(x) => Some(x),
-                Err(_) => {
-                    pr.at(
-                        t.file,
-                        rec.line,
-                        "route_type",
-                        format!("route_type 应为整数：{v:?}"),
-                    );
-                    None
-                }
-            });
+            let rt = integer::<i64>(t, rec, "route_type", |_| true, "整数", pr);
             let (short, long) = (
                 t.get(rec, "route_short_name"),
                 t.get(rec, "route_long_name"),
@@ -849,10 +867,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
         }
     }
     let route_ids: HashSet<&str> = feed.routes.iter().map(|r| r.id).collect();
-    let all_routes: HashSet<&str> = files
-        .get("routes.txt")
-        .map(|t| t.rows.iter().map(|r| t.get(r, "route_id")).collect())
-        .unwrap_or_default();
+    let all_routes = column_values(files, "routes.txt", "route_id");
     if let Some(t) = files.get("trips.txt") {
         unique_ids(t, "trip_id", pr);
         for rec in &t.rows {
@@ -890,10 +905,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
             }
         }
     }
-    let all_trips: HashSet<&str> = files
-        .get("trips.txt")
-        .map(|t| t.rows.iter().map(|r| t.get(r, "trip_id")).collect())
-        .unwrap_or_default();
+    let all_trips = column_values(files, "trips.txt", "trip_id");
     if let Some(t) = files.get("stop_times.txt") {
         if !t.has("arrival_time") && !t.has("departure_time") {
             pr.at(
@@ -922,18 +934,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
                     format!("stops.txt 中没有 stop_id {x:?}"),
                 );
             }
-            let seq = required(t, rec, "stop_sequence", pr).and_then(|v| match v.parse::<i64>() {
-                Ok(x) if x >= 0 => Some(x),
-                _ => {
-                    pr.at(
-                        t.file,
-                        rec.line,
-                        "stop_sequence",
-                        format!("stop_sequence 应为非负整数：{v:?}"),
-                    );
-                    None
-                }
-            });
+            let seq = integer::<i64>(t, rec, "stop_sequence", |x| *x >= 0, "非负整数", pr);
             let arr = time_cell(t, rec, "arrival_time", pr);
             let dep = time_cell(t, rec, "departure_time", pr);
             if let (Some(trip), Some(stop), Some(seq)) = (trip, stop, seq) {
@@ -985,19 +986,7 @@ fn check_feed<'a>(files: &'a HashMap<&'static str, Table>, pr: &mut Problems) ->
             }
             let start = time_cell(t, rec, "start_time", pr);
             let end = time_cell(t, rec, "end_time", pr);
-            let headway =
-                required(t, rec, "headway_secs", pr).and_then(|v| match v.parse::<u32>() {
-                    Ok(h) if h > 0 => Some(h),
-                    _ => {
-                        pr.at(
-                            t.file,
-                            rec.line,
-                            "headway_secs",
-                            format!("headway_secs 应为正整数：{v:?}"),
-                        );
-                        None
-                    }
-                });
+            let headway = integer::<u32>(t, rec, "headway_secs", |h| *h > 0, "正整数", pr);
             if let (Some(trip), Some(s), Some(e), Some(h)) = (trip, start, end, headway) {
                 if e < s {
                     pr.at(t.file, rec.line, "end_time", "end_time 不能早于 start_time");
