@@ -197,6 +197,10 @@ pub fn render(source: &str, inputs: &Inputs<'_>) -> Result<Document, TemplateErr
         },
     };
     let text = t.render(ctx).map_err(|e| template_error(source, &e))?;
+    // The environment's functions hold the other references to the maps: without them the
+    // maps move into `known` instead of being copied.
+    drop(t);
+    drop(env);
     let known = Known {
         values: Arc::unwrap_or_clone(by_id),
         lists: Arc::unwrap_or_clone(lists_by_id),
@@ -345,6 +349,13 @@ fn inlines(line: &str, known: &Known) -> Result<Vec<Inline>, String> {
     Ok(out)
 }
 
+/// The keys of a map, sorted and comma-separated, for "unknown … (known: …)" messages.
+fn sorted_keys<V>(m: &HashMap<String, V>) -> String {
+    let mut k: Vec<&str> = m.keys().map(String::as_str).collect();
+    k.sort_unstable();
+    k.join(", ")
+}
+
 fn parse(
     text: &str,
     known: &Known,
@@ -372,20 +383,20 @@ fn parse(
             doc.subtitle.push(plain(t)?);
         } else if let Some(id) = line.strip_prefix("@chart ") {
             let block = charts.get(id.trim()).ok_or_else(|| {
-                err(format!("unknown chart {:?} (known: {})", id.trim(), {
-                    let mut k: Vec<&str> = charts.keys().map(String::as_str).collect();
-                    k.sort();
-                    k.join(", ")
-                }))
+                err(format!(
+                    "unknown chart {:?} (known: {})",
+                    id.trim(),
+                    sorted_keys(charts)
+                ))
             })?;
             doc.blocks.push(block.clone());
         } else if let Some(id) = line.strip_prefix("@table ") {
             let l = known.lists.get(id.trim()).ok_or_else(|| {
-                err(format!("unknown list {:?} (known: {})", id.trim(), {
-                    let mut k: Vec<&str> = known.lists.keys().map(String::as_str).collect();
-                    k.sort();
-                    k.join(", ")
-                }))
+                err(format!(
+                    "unknown list {:?} (known: {})",
+                    id.trim(),
+                    sorted_keys(&known.lists)
+                ))
             })?;
             doc.blocks.push(list_table(l));
         } else if let Some(t) = line.strip_prefix("### ") {
